@@ -1,0 +1,3 @@
+import Testing
+import ZeroMQ
+@Test func version() { #expect(Context.version.major == 4) }
