@@ -1,0 +1,112 @@
+import Foundation
+
+/// Size limits on what a referral may carry (docs/PROTOCOL.md §Limits).
+public enum Limits {
+    public static let routingBytes = 16 * 1024
+    public static let personalBytes = 64 * 1024
+    public static let detailBytes = 2 * 1024
+    public static let reportBytes = 4 * 1024 * 1024
+    /// libzmq drops a connection that sends more than this in one message.
+    public static let messageBytes: Int64 = 8 * 1024 * 1024
+    public static let shortText = 128
+}
+
+extension Routing {
+    /// Decodes and validates the routing part as sent on the wire or found in an outbox file.
+    public static func decode(json bytes: [UInt8]) throws(ProtocolError) -> Routing {
+        guard bytes.count <= Limits.routingBytes else {
+            throw ProtocolError(.tooLarge, "the routing part is \(bytes.count) bytes; at most \(Limits.routingBytes) are allowed")
+        }
+        let routing: Routing
+        do {
+            routing = try JSONDecoder().decode(Routing.self, from: Data(bytes))
+        } catch let error as DecodingError {
+            throw Routing.describe(error)
+        } catch {
+            throw ProtocolError(.badJSON, "the routing part is not JSON: \(error.localizedDescription)")
+        }
+        try routing.validate()
+        return routing
+    }
+
+    /// Checks what the types alone do not.
+    public func validate() throws(ProtocolError) {
+        if from == to {
+            throw ProtocolError(.selfReferral, "referral \(id) is addressed to its own sender \(from): choose another agency")
+        }
+        if needs.isEmpty {
+            throw ProtocolError(.invalidReferral, "routing.needs is empty: name at least one need (e.g. employment)")
+        }
+        if Set(needs).count != needs.count {
+            throw ProtocolError(.invalidReferral, "routing.needs lists a need twice")
+        }
+        if Routing.parseTimestamp(createdAt) == nil {
+            throw ProtocolError(.invalidReferral, "routing.created_at '\(createdAt.prefix(40))' is not an ISO 8601 time with offset, e.g. 2026-11-27T09:30:00+09:00")
+        }
+        try Routing.checkText(municipality, field: "routing.municipality")
+        try Routing.checkText(consent.recordedBy, field: "routing.consent.recorded_by", code: .noConsent)
+        if let created = Routing.parseTimestamp(createdAt),
+           consent.obtainedOn > CivilDate(created, in: .japan) {
+            throw ProtocolError(.noConsent, "routing.consent.obtained_on \(consent.obtainedOn) is after the referral was created: consent must come first")
+        }
+    }
+
+    private static func checkText(_ text: String, field: String, code: ErrorCode = .invalidReferral) throws(ProtocolError) {
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            throw ProtocolError(code, "\(field) is empty")
+        }
+        if text.count > Limits.shortText {
+            throw ProtocolError(.tooLarge, "\(field) is \(text.count) characters; at most \(Limits.shortText) are allowed")
+        }
+    }
+
+    /// The creation time, or nil when it is not ISO 8601 with an offset.
+    public var createdDate: Date? { Routing.parseTimestamp(createdAt) }
+
+    public static func parseTimestamp(_ text: String) -> Date? {
+        guard text.utf8.count <= 40 else { return nil }
+        if let date = try? Date(text, strategy: .iso8601) { return date }
+        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    /// The canonical JSON the router stores and forwards: sorted keys, no insignificant space.
+    public func canonicalJSON() -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return Array(try! encoder.encode(self))
+    }
+
+    /// Turns a decoding failure into the error a sender can act on, naming the field.
+    static func describe(_ error: DecodingError) -> ProtocolError {
+        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
+            (["routing"] + (codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue })
+                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
+        }
+        func touchesConsent(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> Bool {
+            (codingPath.map(\.stringValue) + [last?.stringValue].compactMap { $0 }).contains("consent")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            let field = path(context.codingPath, key)
+            return ProtocolError(touchesConsent(context.codingPath, key) ? .noConsent : .invalidReferral,
+                                 touchesConsent(context.codingPath, key)
+                                     ? "\(field) is missing: a referral needs a consent basis, the date it was obtained and who recorded it"
+                                     : "\(field) is missing")
+        case .valueNotFound(_, let context):
+            let field = path(context.codingPath)
+            return ProtocolError(touchesConsent(context.codingPath) ? .noConsent : .invalidReferral, "\(field) is null")
+        case .typeMismatch(let type, let context):
+            return ProtocolError(.invalidReferral, "\(path(context.codingPath)) has the wrong type: expected \(type)")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty {
+                return ProtocolError(.badJSON, "the routing part is not valid JSON")
+            }
+            let field = path(context.codingPath)
+            let consentField = touchesConsent(context.codingPath)
+            return ProtocolError(consentField && field.hasSuffix("basis") ? .noConsent : .invalidReferral,
+                                 "\(field) is invalid: \(context.debugDescription)")
+        @unknown default:
+            return ProtocolError(.invalidReferral, "the routing part does not match the referral schema")
+        }
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+import GRDB
+import TsunagiCore
+
+/// One request the router's loop hands the store; a batch of them commits in one transaction.
+public enum StoreRequest: Sendable {
+    case submit(Referral, dueDay: CivilDate)
+    case transition(Transition, ReferralID, by: AgencyID, detail: String?)
+    case acknowledgeStatus(sequence: Int64, by: AgencyID)
+    case report(LedgerReport)
+}
+
+/// A status update to send once the batch that made it is committed.
+public struct Notice: Sendable, Hashable {
+    public let agency: AgencyID
+    public let update: StatusUpdate
+}
+
+/// The store's answer to one request.
+public enum StoreResult: Sendable, Equatable {
+    case submitted(ReferralID, HandoffState, isNew: Bool)
+    case transitioned(Transition, ReferralID, HandoffState, notices: [Notice])
+    case statusAcknowledged
+    case reported(CivilDate)
+    case refused(ProtocolError)
+}
+
+/// A referral as the router stores it.
+public struct StoredReferral: Sendable, Hashable {
+    public let sequence: Int64
+    public let referral: Referral
+    public let state: HandoffState
+    public let submittedAt: String
+    public let dueDay: CivilDate
+}
+
+/// The router's embedded store: SQLite in WAL mode with synchronous=FULL, so a commit that
+/// returned survives a power cut. Current state is a projection kept in the same transaction as
+/// the append-only event that caused it.
+public final class RouterStore: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    /// Opens (creating with owner-only permissions when new) and migrates the store.
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        try StoreFiles.prepareDirectory(directory.isEmpty ? "." : directory)
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(5)
+        configuration.label = "tsunagi.router-store"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA foreign_keys = ON")
+        }
+        let existed = FileManager.default.fileExists(atPath: path)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError("cannot open the store at \(path): \(error)")
+        }
+        if !existed { StoreFiles.restrictToOwner(path) }
+        // GRDB sets synchronous=NORMAL when it switches the pool to WAL: put FULL back on the
+        // writer, or a power cut can lose commits that were acknowledged.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            try RouterSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot migrate the store at \(path): \(error)")
+        }
+        StoreFiles.restrictToOwner(path)
+    }
+
+    /// The writer connection's `synchronous` setting (2 = FULL), for the durability test.
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    // MARK: Group commit
+
+    /// Applies a batch in one transaction (one fsync). A refusal of one request does not affect
+    /// the others; an SQLite failure (disk full, read-only) throws and nothing of the batch is kept.
+    public func apply(_ requests: [StoreRequest], at now: Date = Date()) throws -> [StoreResult] {
+        let timestamp = Timestamps.iso(now)
+        do {
+            return try pool.write { db in
+                var writer = BatchWriter(db: db, timestamp: timestamp)
+                return try requests.map { try writer.apply($0) }
+            }
+        } catch let error as DatabaseError {
+            throw StoreError("the store refused the write: \(error.message ?? "\(error.resultCode)")")
+        }
+    }
+
+    // MARK: Reads for the router
+
+    /// Referrals addressed to `agency` that its worker has not confirmed, oldest first, plus
+    /// those a reconcile asked to deliver again.
+    public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
+        try pool.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT * FROM referral
+                WHERE to_agency = ? AND seq > ? AND (state = 'submitted'
+                    OR seq IN (SELECT referral_seq FROM redelivery))
+                ORDER BY seq LIMIT ?
+                """, arguments: [agency.rawValue, afterSequence, limit])
+            return try rows.map(StoredReferral.init(row:))
+        }
+    }
+
+    /// Status updates `agency` has not acknowledged, oldest first.
+    public func unacknowledgedNotices(for agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StatusUpdate] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.seq, r.id, e.state, e.actor, e.at, e.detail
+                FROM notification n JOIN event e ON e.seq = n.event_seq JOIN referral r ON r.seq = e.referral_seq
+                WHERE n.agency = ? AND n.event_seq > ? ORDER BY n.event_seq LIMIT ?
+                """, arguments: [agency.rawValue, afterSequence, limit]
+            ).map(StatusUpdate.init(row:))
+        }
+    }
+
+    /// Agencies that have something waiting: undelivered referrals or unacknowledged updates.
+    public func agenciesWithBacklog() throws -> Set<AgencyID> {
+        try pool.read { db in
+            let ids = try String.fetchAll(db, sql: """
+                SELECT DISTINCT to_agency FROM referral WHERE state = 'submitted'
+                UNION SELECT DISTINCT agency FROM notification
+                UNION SELECT DISTINCT r.to_agency FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
+                """)
+            return Set(ids.compactMap(AgencyID.init(rawValue:)))
+        }
+    }
+
+    /// Asks the router to deliver a referral again (a destination's ledger lacks it).
+    public func requestRedelivery(of id: ReferralID, at now: Date = Date()) throws -> Bool {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO redelivery(referral_seq, requested_at)
+                SELECT seq, ? FROM referral WHERE id = ?
+                """, arguments: [Timestamps.iso(now), id.rawValue])
+            return db.changesCount > 0
+        }
+    }
+
+    // MARK: Maintenance
+
+    /// Runs SQLite's integrity check and the store's own invariants; returns the problems found.
+    public func verify() throws -> [String] {
+        try pool.read { db in try StoreVerifier.problems(in: db) }
+    }
+
+    /// Copies the store, consistently, while it is in use (SQLite's online backup).
+    public func backup(to destination: String) throws {
+        try StoreFiles.backup(from: pool, to: destination)
+    }
+
+    /// Forces the WAL into the main file, as at a clean stop.
+    public func checkpoint() throws {
+        try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+    }
+
+    public func close() throws {
+        try pool.close()
+    }
+}
+
+/// The mutations of one batch, on one connection inside one transaction.
+struct BatchWriter {
+    let db: Database
+    let timestamp: String
+
+    mutating func apply(_ request: StoreRequest) throws -> StoreResult {
+        switch request {
+        case .submit(let referral, let dueDay):
+            return try submit(referral, dueDay: dueDay)
+        case .transition(let transition, let id, let agency, let detail):
+            return try self.transition(transition, id, by: agency, detail: detail)
+        case .acknowledgeStatus(let sequence, let agency):
+            try db.cachedStatement(sql: "DELETE FROM notification WHERE event_seq = ? AND agency = ?")
+                .execute(arguments: [sequence, agency.rawValue])
+            return .statusAcknowledged
+        case .report(let report):
+            try db.cachedStatement(sql: """
+                INSERT INTO ledger_report(agency, day, received_at, report) VALUES (?, ?, ?, ?)
+                ON CONFLICT(agency, day) DO UPDATE SET received_at = excluded.received_at, report = excluded.report
+                """).execute(arguments: [report.agency.rawValue, report.day.description, timestamp, Data(jsonBytesForStore(report))])
+            return .reported(report.day)
+        }
+    }
+
+    private func submit(_ referral: Referral, dueDay: CivilDate) throws -> StoreResult {
+        let routing = referral.routing
+        let routingJSON = routing.canonicalJSON()
+        if let existing = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
+            arguments: [routing.id.rawValue])
+        {
+            let sameContent = (existing["routing"] as Data) == Data(routingJSON)
+                && (existing["personal"] as Data) == Data(referral.personal)
+            guard sameContent else {
+                return .refused(ProtocolError(.conflict,
+                    "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
+            }
+            return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
+        }
+        let createdDay = routing.createdDate.map { CivilDate($0, in: .japan) } ?? dueDay
+        try db.cachedStatement(sql: """
+            INSERT INTO referral(id, from_agency, to_agency, created_at, created_day, submitted_at, due_day, needs,
+                                 routing, personal, state, state_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
+            """).execute(arguments: [
+                routing.id.rawValue, routing.from.rawValue, routing.to.rawValue, routing.createdAt,
+                createdDay.description, timestamp, dueDay.description,
+                routing.needs.map(\.rawValue).joined(separator: ","),
+                Data(routingJSON), Data(referral.personal), timestamp,
+            ])
+        let referralSequence = db.lastInsertedRowID
+        try appendEvent(referralSequence: referralSequence, state: .submitted, actor: routing.from, detail: nil)
+        return .submitted(routing.id, .submitted, isNew: true)
+    }
+
+    private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
+        guard let row = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT seq, from_agency, to_agency, state, detail FROM referral WHERE id = ?"),
+            arguments: [id.rawValue])
+        else {
+            return .refused(ProtocolError(.notFound, "no referral \(id) is known to the router"))
+        }
+        let sender = AgencyID(rawValue: row["from_agency"])!
+        let destination = AgencyID(rawValue: row["to_agency"])!
+        let party: Party
+        switch agency {
+        case destination: party = .destination
+        case sender: party = .sender
+        default:
+            return .refused(ProtocolError(.wrongActor, "\(agency) is neither the sender nor the destination of referral \(id)"))
+        }
+        let state = HandoffState(rawValue: row["state"])!
+        let referralSequence: Int64 = row["seq"]
+        switch transition.check(from: state, by: party, detail: detail, currentDetail: row["detail"]) {
+        case .failure(.wrongActor(_, let required)):
+            return .refused(ProtocolError(.wrongActor,
+                "only the \(required == .sender ? "sender (\(sender))" : "destination (\(destination))") may \(transition.verb) referral \(id)"))
+        case .failure(.detailRequired):
+            return .refused(ProtocolError(.detailRequired,
+                "\(transition.verb) needs \(transition == .complete ? "an outcome" : "a reason"): give it and send again"))
+        case .failure(.notAllowed(_, let from)):
+            return .refused(ProtocolError(.invalidTransition,
+                "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
+        case .success(.repeatOfDone):
+            if transition == .confirmDelivery {
+                try db.cachedStatement(sql: "DELETE FROM redelivery WHERE referral_seq = ?").execute(arguments: [referralSequence])
+            }
+            return .transitioned(transition, id, state, notices: [])
+        case .success(.apply):
+            break
+        }
+        let newState = transition.target
+        try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
+            .execute(arguments: [newState.rawValue, timestamp, detail, referralSequence])
+        let eventSequence = try appendEvent(referralSequence: referralSequence, state: newState, actor: agency, detail: detail)
+        // The party that did not act hears of it. A withdrawal goes to the destination even before
+        // its delivery was confirmed: a delivery may be on its way.
+        let other = party == .sender ? destination : sender
+        try db.cachedStatement(sql: "INSERT INTO notification(event_seq, agency) VALUES (?, ?)")
+            .execute(arguments: [eventSequence, other.rawValue])
+        let notice = Notice(agency: other, update: StatusUpdate(
+            sequence: eventSequence, referral: id, state: newState, actor: agency, at: timestamp, detail: detail))
+        return .transitioned(transition, id, newState, notices: [notice])
+    }
+
+    @discardableResult
+    private func appendEvent(referralSequence: Int64, state: HandoffState, actor: AgencyID, detail: String?) throws -> Int64 {
+        try db.cachedStatement(sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
+            .execute(arguments: [referralSequence, state.rawValue, actor.rawValue, timestamp, detail])
+        return db.lastInsertedRowID
+    }
+}
+
+extension Transition {
+    /// The verb a person would use, for error sentences.
+    var verb: String {
+        switch self {
+        case .confirmDelivery: "confirm delivery of"
+        case .accept: "accept"
+        case .decline: "decline"
+        case .complete: "complete"
+        case .withdraw: "withdraw"
+        }
+    }
+}
+
+extension StoredReferral {
+    init(row: Row) throws {
+        let routingJSON: Data = row["routing"]
+        guard let routing = try? JSONDecoder().decode(Routing.self, from: routingJSON) else {
+            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store")
+        }
+        self.init(
+            sequence: row["seq"],
+            referral: Referral(routing: routing, personal: Array(row["personal"] as Data)),
+            state: HandoffState(rawValue: row["state"]) ?? .submitted,
+            submittedAt: row["submitted_at"],
+            dueDay: CivilDate(row["due_day"] as String) ?? CivilDate(year: 2000, month: 1, day: 1)!)
+    }
+}
+
+extension StatusUpdate {
+    init(row: Row) {
+        self.init(
+            sequence: row[0], referral: ReferralID(rawValue: row[1])!, state: HandoffState(rawValue: row[2])!,
+            actor: AgencyID(rawValue: row[3])!, at: row[4], detail: row[5])
+    }
+}
+
+func jsonBytesForStore<T: Encodable>(_ value: T) -> [UInt8] {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return Array(try! encoder.encode(value))
+}
+
+/// Times as the store writes them: ISO 8601 UTC with milliseconds, which sorts as text.
+public enum Timestamps {
+    public static func iso(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+
+    public static func parse(_ text: String) -> Date? {
+        Routing.parseTimestamp(text)
+    }
+}

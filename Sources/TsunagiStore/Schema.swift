@@ -1,0 +1,67 @@
+import GRDB
+
+/// The router store's schema, versioned by GRDB's migrator. Never edit a shipped migration:
+/// add a new one.
+enum RouterSchema {
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1: referrals, append-only events, notifications, ledger reports") { db in
+            try db.execute(sql: """
+                CREATE TABLE referral (
+                    seq INTEGER PRIMARY KEY,
+                    id TEXT NOT NULL UNIQUE,
+                    from_agency TEXT NOT NULL,
+                    to_agency TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    created_day TEXT NOT NULL,
+                    submitted_at TEXT NOT NULL,
+                    due_day TEXT NOT NULL,
+                    needs TEXT NOT NULL,
+                    routing BLOB NOT NULL,
+                    personal BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    state_at TEXT NOT NULL,
+                    detail TEXT
+                ) STRICT;
+                CREATE INDEX referral_open ON referral(to_agency, seq) WHERE state IN ('submitted', 'delivered');
+                CREATE INDEX referral_from_day ON referral(from_agency, created_day);
+                CREATE INDEX referral_to_day ON referral(to_agency, created_day);
+                CREATE INDEX referral_day ON referral(created_day);
+
+                CREATE TABLE event (
+                    seq INTEGER PRIMARY KEY,
+                    referral_seq INTEGER NOT NULL REFERENCES referral(seq),
+                    state TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    detail TEXT
+                ) STRICT;
+                CREATE INDEX event_referral ON event(referral_seq);
+                CREATE TRIGGER event_is_append_only_update BEFORE UPDATE ON event
+                    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+                CREATE TRIGGER event_is_append_only_delete BEFORE DELETE ON event
+                    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+
+                CREATE TABLE notification (
+                    event_seq INTEGER PRIMARY KEY REFERENCES event(seq),
+                    agency TEXT NOT NULL
+                ) STRICT;
+                CREATE INDEX notification_agency ON notification(agency, event_seq);
+
+                CREATE TABLE redelivery (
+                    referral_seq INTEGER PRIMARY KEY REFERENCES referral(seq),
+                    requested_at TEXT NOT NULL
+                ) STRICT;
+
+                CREATE TABLE ledger_report (
+                    agency TEXT NOT NULL,
+                    day TEXT NOT NULL,
+                    received_at TEXT NOT NULL,
+                    report BLOB NOT NULL,
+                    PRIMARY KEY (agency, day)
+                ) STRICT;
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import GRDB
+import TsunagiCore
+
+/// One event of a referral's history (routing facts only).
+public struct HistoryEvent: Sendable, Hashable, Codable {
+    public let sequence: Int64
+    public let state: HandoffState
+    public let actor: AgencyID
+    public let at: String
+    public let detail: String?
+}
+
+/// A referral's routing facts and where it stands, as coordinators see it. No personal part.
+public struct ReferralSummary: Sendable, Hashable, Codable {
+    public let sequence: Int64
+    public let routing: Routing
+    public let state: HandoffState
+    public let submittedAt: String
+    public let stateAt: String
+    public let dueDay: CivilDate
+    public let detail: String?
+}
+
+/// Read-only access to a router store for the CLI (another process than the router).
+public struct StoreReader: Sendable {
+    let database: any DatabaseReader
+
+    /// Opens the store read-only; works while the router runs and while it is stopped.
+    public init(path: String) throws {
+        database = try StoreFiles.openReadOnly(path)
+    }
+
+    public init(store: RouterStore) {
+        database = store.pool
+    }
+
+    public func summary(of id: ReferralID) throws -> ReferralSummary? {
+        try database.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM referral WHERE id = ?", arguments: [id.rawValue]).map(ReferralSummary.init(row:))
+        }
+    }
+
+    public func history(of id: ReferralID) throws -> [HistoryEvent] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.seq, e.state, e.actor, e.at, e.detail FROM event e JOIN referral r ON r.seq = e.referral_seq
+                WHERE r.id = ? ORDER BY e.seq
+                """, arguments: [id.rawValue]
+            ).map { row in
+                HistoryEvent(sequence: row[0], state: HandoffState(rawValue: row[1])!, actor: AgencyID(rawValue: row[2])!,
+                             at: row[3], detail: row[4])
+            }
+        }
+    }
+
+    /// Unacknowledged referrals (submitted or delivered), oldest first, optionally for one agency
+    /// (as sender or destination).
+    public func unacknowledged(agency: AgencyID? = nil) throws -> [ReferralSummary] {
+        try database.read { db in
+            var sql = "SELECT * FROM referral WHERE state IN ('submitted', 'delivered')"
+            var arguments: StatementArguments = []
+            if let agency {
+                sql += " AND (to_agency = ? OR from_agency = ?)"
+                arguments = [agency.rawValue, agency.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(ReferralSummary.init(row:))
+        }
+    }
+
+    /// How many referrals the store holds in each state.
+    public func countsByState() throws -> [HandoffState: Int] {
+        try database.read { db in
+            var counts: [HandoffState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM referral GROUP BY state") {
+                if let state = HandoffState(rawValue: row[0]) { counts[state] = row[1] }
+            }
+            return counts
+        }
+    }
+
+    /// The number of events in the audit trail.
+    public func eventCount() throws -> Int {
+        try database.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM event") ?? 0 }
+    }
+
+    public func verify() throws -> [String] {
+        try database.read { try StoreVerifier.problems(in: $0) }
+    }
+
+    public func backup(to destination: String) throws {
+        try StoreFiles.backup(from: database, to: destination)
+    }
+}
+
+extension ReferralSummary {
+    init(row: Row) throws {
+        let routingJSON: Data = row["routing"]
+        guard let routing = try? JSONDecoder().decode(Routing.self, from: routingJSON) else {
+            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store")
+        }
+        self.init(
+            sequence: row["seq"], routing: routing, state: HandoffState(rawValue: row["state"]) ?? .submitted,
+            submittedAt: row["submitted_at"], stateAt: row["state_at"],
+            dueDay: CivilDate(row["due_day"] as String) ?? CivilDate(year: 2000, month: 1, day: 1)!, detail: row["detail"])
+    }
+}
