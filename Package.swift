@@ -6,11 +6,15 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tsunagi", targets: ["tsunagi"]),
+        .executable(name: "tsunagi-router", targets: ["tsunagi-router"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -21,6 +25,37 @@ let package = Package(
         .target(name: "TsunagiCore"),
         // The embedded store: SQLite (WAL, synchronous=FULL), migrations, events. SQL stays in here.
         .target(name: "TsunagiStore", dependencies: ["TsunagiCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // What every program shares at run time: config files, the agency registry, keys, logs, sd_notify.
+        .target(
+            name: "TsunagiRuntime",
+            dependencies: [
+                "TsunagiCore", "ZeroMQ", "CZeroMQ",
+                .product(name: "TOMLKit", package: "TOMLKit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The worker side of the protocol (the Majordomo "worker API"): connect, retry, heartbeat.
+        .target(
+            name: "TsunagiClient",
+            dependencies: ["TsunagiCore", "ZeroMQ", .product(name: "Logging", package: "swift-log")]),
+        .target(
+            name: "TsunagiRouter",
+            dependencies: [
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "ZeroMQ",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        // The coordinator's and operator's tools behind the `tsunagi` command.
+        .target(
+            name: "TsunagiTools",
+            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ"]),
+        .executableTarget(
+            name: "tsunagi-router",
+            dependencies: [
+                "TsunagiRouter", "TsunagiRuntime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         .executableTarget(
             name: "tsunagi",
             dependencies: [

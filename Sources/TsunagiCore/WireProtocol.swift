@@ -45,7 +45,7 @@ public enum Command: String, Sendable, CaseIterable {
 
     public var bytes: [UInt8] { Array(rawValue.utf8) }
 
-    static func transition(_ transition: Transition) -> Command {
+    public static func transition(_ transition: Transition) -> Command {
         switch transition {
         case .confirmDelivery: .received
         case .accept: .accept

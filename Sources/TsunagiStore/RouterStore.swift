@@ -101,10 +101,13 @@ public final class RouterStore: Sendable {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM referral
-                WHERE to_agency = ? AND seq > ? AND (state = 'submitted'
-                    OR seq IN (SELECT referral_seq FROM redelivery))
+                WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered')
+                    AND (state = 'submitted' OR seq IN (SELECT referral_seq FROM redelivery))
+                UNION
+                SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
+                WHERE r.to_agency = ? AND r.seq > ?
                 ORDER BY seq LIMIT ?
-                """, arguments: [agency.rawValue, afterSequence, limit])
+                """, arguments: [agency.rawValue, afterSequence, agency.rawValue, afterSequence, limit])
             return try rows.map(StoredReferral.init(row:))
         }
     }
@@ -125,9 +128,10 @@ public final class RouterStore: Sendable {
     public func agenciesWithBacklog() throws -> Set<AgencyID> {
         try pool.read { db in
             let ids = try String.fetchAll(db, sql: """
-                SELECT DISTINCT to_agency FROM referral WHERE state = 'submitted'
+                SELECT DISTINCT to_agency FROM referral WHERE state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION SELECT DISTINCT agency FROM notification
                 UNION SELECT DISTINCT r.to_agency FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
+                UNION SELECT DISTINCT agency FROM resend_request
                 """)
             return Set(ids.compactMap(AgencyID.init(rawValue:)))
         }
@@ -141,6 +145,24 @@ public final class RouterStore: Sendable {
                 SELECT seq, ? FROM referral WHERE id = ?
                 """, arguments: [Timestamps.iso(now), id.rawValue])
             return db.changesCount > 0
+        }
+    }
+
+    /// Asks the router to have `agency` send a referral again (the router lacks one its ledger has).
+    public func requestResend(of id: ReferralID, from agency: AgencyID, at now: Date = Date()) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO resend_request(referral_id, agency, requested_at) VALUES (?, ?, ?)",
+                           arguments: [id.rawValue, agency.rawValue, Timestamps.iso(now)])
+        }
+    }
+
+    /// Takes the resend requests for `agency` (they are asked once; a later reconcile asks again).
+    public func takeResendRequests(for agency: AgencyID) throws -> [ReferralID] {
+        try pool.write { db in
+            let ids = try String.fetchAll(db, sql: "SELECT referral_id FROM resend_request WHERE agency = ? ORDER BY requested_at",
+                                          arguments: [agency.rawValue])
+            try db.execute(sql: "DELETE FROM resend_request WHERE agency = ?", arguments: [agency.rawValue])
+            return ids.compactMap(ReferralID.init(rawValue:))
         }
     }
 

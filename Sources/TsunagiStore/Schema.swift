@@ -53,6 +53,12 @@ enum RouterSchema {
                     requested_at TEXT NOT NULL
                 ) STRICT;
 
+                CREATE TABLE resend_request (
+                    referral_id TEXT PRIMARY KEY,
+                    agency TEXT NOT NULL,
+                    requested_at TEXT NOT NULL
+                ) STRICT;
+
                 CREATE TABLE ledger_report (
                     agency TEXT NOT NULL,
                     day TEXT NOT NULL,

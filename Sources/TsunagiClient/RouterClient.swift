@@ -1,0 +1,332 @@
+import Foundation
+import Logging
+import Synchronization
+import TsunagiCore
+import ZeroMQ
+
+/// A request a worker makes of the router; the client resends it until it is answered.
+public enum OutboundRequest: Sendable, Hashable {
+    case submit(Referral)
+    case transition(Transition, ReferralID, detail: String?)
+    case report(LedgerReport)
+
+    /// Requests with the same key are the same request: a newer one replaces an older one.
+    public var key: String {
+        switch self {
+        case .submit(let referral): "\(Command.submit.rawValue) \(referral.id)"
+        case .transition(let transition, let id, _): "\(Command.transition(transition).rawValue) \(id)"
+        case .report(let report): "\(Command.report.rawValue) \(report.day)"
+        }
+    }
+
+    var message: WorkerMessage {
+        switch self {
+        case .submit(let referral): .submit(referral)
+        case .transition(let transition, let id, let detail): .transition(transition, id, detail: detail)
+        case .report(let report): .report(report)
+        }
+    }
+}
+
+/// What the client hands back to the worker. Called on the client's thread: do the durable work
+/// before returning, because the router is told as soon as these return true.
+public protocol RouterClientDelegate: Sendable {
+    /// A referral for this agency. Return true once it is stored durably (or was already).
+    func store(delivery: Referral) -> Bool
+    /// A status change of a referral this agency is party to. Return true once applied durably.
+    func apply(status: StatusUpdate) -> Bool
+    /// The router's answer to a request: an acknowledgement or a final refusal.
+    func answered(_ request: OutboundRequest, with reply: RouterMessage)
+    /// The router lacks a referral this agency sent and asks for it again.
+    func resendRequested(_ id: ReferralID)
+    func connectionChanged(connected: Bool)
+}
+
+/// The worker side of the Tsunagi protocol: one DEALER socket on its own thread, CURVE,
+/// heartbeats, reconnect with back-off, and every request retried until answered.
+public final class RouterClient: Sendable {
+    public struct Settings: Sendable {
+        public var endpoint: String
+        public var serverKey: CurveKey
+        public var keyPair: CurveKeyPair
+        public var software: String
+        /// Seconds to wait for an answer before sending a request again.
+        public var retryInterval: Duration
+
+        public init(endpoint: String, serverKey: CurveKey, keyPair: CurveKeyPair, software: String = "tsunagi",
+                    retryInterval: Duration = .seconds(3)) {
+            self.endpoint = endpoint
+            self.serverKey = serverKey
+            self.keyPair = keyPair
+            self.software = software
+            self.retryInterval = retryInterval
+        }
+    }
+
+    let settings: Settings
+    let delegate: any RouterClientDelegate
+    let logger: Logger
+    let queue = Mutex(Queue())
+    let wakeSignal = WakeSignal()
+    private let finished = DispatchSemaphore(value: 0)
+    private let started = Mutex(false)
+
+    struct Queue {
+        var incoming: [OutboundRequest] = []
+        var stopRequested = false
+    }
+
+    public init(settings: Settings, delegate: any RouterClientDelegate, logger: Logger = Logger(label: "tsunagi.client")) {
+        self.settings = settings
+        self.delegate = delegate
+        self.logger = logger
+    }
+
+    public func start() {
+        let alreadyStarted = started.withLock { value in
+            defer { value = true }
+            return value
+        }
+        guard !alreadyStarted else { return }
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            run()
+        }
+        thread.name = "tsunagi-client"
+        thread.start()
+    }
+
+    /// Queues a request; it is sent now if connected, else on connection, and again until answered.
+    public func send(_ request: OutboundRequest) {
+        queue.withLock { $0.incoming.append(request) }
+        wakeSignal.wake()
+    }
+
+    public func send(_ requests: [OutboundRequest]) {
+        guard !requests.isEmpty else { return }
+        queue.withLock { $0.incoming.append(contentsOf: requests) }
+        wakeSignal.wake()
+    }
+
+    /// Stops the loop and waits for it; unanswered requests are the worker's to resend next time.
+    public func stop() {
+        let wasStarted = started.withLock { $0 }
+        queue.withLock { $0.stopRequested = true }
+        wakeSignal.wake()
+        if wasStarted {
+            finished.wait()
+            finished.signal()
+        }
+    }
+
+    private func run() {
+        let context: Context
+        do {
+            context = try Context()
+        } catch {
+            logger.critical("cannot create a ZeroMQ context", metadata: ["error": "\(error)"])
+            return
+        }
+        defer { context.terminate() }
+        var session = ClientSession(client: self)
+        var backoff = WireProtocol.reconnectInitialMilliseconds
+        while !queue.withLock({ $0.stopRequested }) {
+            let outcome = session.connectAndServe(context: context)
+            if outcome == .stopped { break }
+            if outcome == .wasConnected { backoff = WireProtocol.reconnectInitialMilliseconds }
+            logger.info("reconnecting to the router", metadata: ["retry.in_ms": "\(backoff)"])
+            session.pause(milliseconds: backoff)
+            backoff = min(backoff * 2, WireProtocol.reconnectMaximumMilliseconds)
+        }
+    }
+}
+
+/// The client's state across connections; lives on the client's thread.
+struct ClientSession {
+    let client: RouterClient
+    /// Requests sent and not yet answered, by key, in the order first queued.
+    var pending: [String: (request: OutboundRequest, sentAt: ContinuousClock.Instant?, order: Int)] = [:]
+    var nextOrder = 0
+    var connected = false
+
+    init(client: RouterClient) { self.client = client }
+
+    enum Outcome { case stopped, lostRouter, wasConnected }
+
+    var logger: Logger { client.logger }
+
+    /// Waits, but wakes early for stop.
+    mutating func pause(milliseconds: Int) {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(milliseconds))
+        while ContinuousClock.now < deadline, !client.queue.withLock({ $0.stopRequested }) {
+            var poller = Poller()
+            poller.register(fileDescriptor: client.wakeSignal.fileDescriptor, for: .readable)
+            _ = try? poller.poll(timeoutMilliseconds: 50)
+            takeIncoming()
+        }
+    }
+
+    mutating func connectAndServe(context: Context) -> Outcome {
+        do {
+            let socket = try Socket(context, type: .dealer, linger: 0)
+            try socket.makeCurveClient(serverKey: client.settings.serverKey, keyPair: client.settings.keyPair)
+            try socket.set(.heartbeatInterval, Int32(WireProtocol.heartbeatIntervalMilliseconds))
+            try socket.set(.heartbeatTimeout, Int32(WireProtocol.peerTimeoutMilliseconds))
+            try socket.set(.maxMessageSize, Limits.messageBytes)
+            try socket.set(.sendHighWaterMark, 100_000)
+            try socket.set(.receiveHighWaterMark, 100_000)
+            // Queue nothing for a connection that has not completed its handshake.
+            try socket.set(.immediate, true)
+            try socket.connect(client.settings.endpoint)
+            return serve(socket)
+        } catch {
+            logger.error("cannot open a connection to the router", metadata: ["error": "\(error)"])
+            return .lostRouter
+        }
+    }
+
+    mutating func serve(_ socket: borrowing Socket) -> Outcome {
+        let clock = ContinuousClock()
+        var lastHeard = clock.now
+        var lastSent = clock.now
+        var wasConnected = false
+        connected = false
+        for key in pending.keys { pending[key]!.sentAt = nil }
+        send(.hello(software: client.settings.software), on: socket)
+        var helloSentAt = clock.now
+        var poller = Poller()
+        poller.register(socket, for: .readable)
+        poller.register(fileDescriptor: client.wakeSignal.fileDescriptor, for: .readable)
+        defer { if connected { connected = false; client.delegate.connectionChanged(connected: false) } }
+        while true {
+            if client.queue.withLock({ $0.stopRequested }) { return .stopped }
+            let ready: [PollEvents]
+            do {
+                ready = try poller.poll(timeoutMilliseconds: 100)
+            } catch {
+                return .stopped
+            }
+            let now = clock.now
+            if ready[1].contains(.readable) {
+                client.wakeSignal.clear()
+            }
+            if takeIncoming(), connected { resendStale(on: socket, now: now) }
+            if ready[0].contains(.readable) {
+                var drained = 0
+                while drained < 1024, let message = try? socket.receive(flags: .dontWait) {
+                    drained += 1
+                    lastHeard = clock.now
+                    handle(message.frames, socket: socket, wasConnected: &wasConnected)
+                }
+            }
+            let heartbeat = Duration.milliseconds(WireProtocol.heartbeatIntervalMilliseconds)
+            if now - lastHeard > .milliseconds(WireProtocol.peerTimeoutMilliseconds) {
+                logger.warning("router silent; reconnecting", metadata: ["silent.ms": "\(WireProtocol.peerTimeoutMilliseconds)"])
+                return wasConnected ? .wasConnected : .lostRouter
+            }
+            if !connected, now - helloSentAt > heartbeat {
+                send(.hello(software: client.settings.software), on: socket)
+                helloSentAt = now
+            }
+            if connected {
+                if now - lastSent > heartbeat {
+                    send(.ping, on: socket)
+                    lastSent = now
+                }
+                resendStale(on: socket, now: now)
+            }
+        }
+    }
+
+    /// Moves newly queued requests into `pending`; true when there were any.
+    @discardableResult
+    mutating func takeIncoming() -> Bool {
+        let incoming = client.queue.withLock { queue in
+            defer { queue.incoming.removeAll(keepingCapacity: true) }
+            return queue.incoming
+        }
+        for request in incoming {
+            let order = pending[request.key]?.order ?? nextOrder
+            nextOrder += 1
+            pending[request.key] = (request, nil, order)
+        }
+        return !incoming.isEmpty
+    }
+
+    /// Sends every pending request not sent on this connection, or not answered in time.
+    mutating func resendStale(on socket: borrowing Socket, now: ContinuousClock.Instant) {
+        let due = pending.filter { entry in
+            guard let sentAt = entry.value.sentAt else { return true }
+            return now - sentAt > client.settings.retryInterval
+        }.sorted { $0.value.order < $1.value.order }
+        for (key, entry) in due {
+            send(entry.request.message, on: socket)
+            pending[key]!.sentAt = now
+        }
+    }
+
+    func send(_ message: WorkerMessage, on socket: borrowing Socket) {
+        do {
+            _ = try socket.send(message.frames(), flags: .dontWait)
+        } catch {
+            logger.debug("send failed; will retry", metadata: ["error": "\(error)"])
+        }
+    }
+
+    mutating func handle(_ frames: [[UInt8]], socket: borrowing Socket, wasConnected: inout Bool) {
+        let message: RouterMessage
+        do {
+            message = try RouterMessage.decode(frames)
+        } catch {
+            logger.warning("unreadable message from the router", metadata: ["error": "\(error)"])
+            return
+        }
+        switch message {
+        case .welcome(let agency, _):
+            if !connected {
+                connected = true
+                wasConnected = true
+                logger.info("connected to the router", metadata: ["agency": "\(agency)"])
+                client.delegate.connectionChanged(connected: true)
+                resendStale(on: socket, now: .now)
+            }
+        case .pong:
+            break
+        case .deliver(let referral):
+            if client.delegate.store(delivery: referral) {
+                send(.transition(.confirmDelivery, referral.id, detail: nil), on: socket)
+            }
+        case .status(let update):
+            if client.delegate.apply(status: update) {
+                send(.statusAck(sequence: update.sequence), on: socket)
+            }
+        case .resend(let id):
+            client.delegate.resendRequested(id)
+        case .submitted(let id, _):
+            answer(key: "\(Command.submit.rawValue) \(id)", with: message)
+        case .done(let transition, let id, _):
+            answer(key: "\(Command.transition(transition).rawValue) \(id)", with: message)
+        case .reported(let day):
+            answer(key: "\(Command.report.rawValue) \(day)", with: message)
+        case .error(let error, let command, let referral):
+            let key = "\(command) \(referral)"
+            if error.code.isTransient {
+                logger.notice("router busy; will retry", metadata: ["error.code": "\(error.code.rawValue)"])
+                if pending[key] != nil { pending[key]!.sentAt = .now }
+                return
+            }
+            if pending[key] != nil {
+                answer(key: key, with: message)
+            } else {
+                logger.warning("router refused a message", metadata: [
+                    "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)", "command": "\(command)",
+                ])
+            }
+        }
+    }
+
+    mutating func answer(key: String, with reply: RouterMessage) {
+        guard let entry = pending.removeValue(forKey: key) else { return }
+        client.delegate.answered(entry.request, with: reply)
+    }
+}

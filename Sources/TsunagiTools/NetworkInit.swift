@@ -1,0 +1,110 @@
+import Foundation
+import TsunagiCore
+import TsunagiRuntime
+import ZeroMQ
+
+/// `tsunagi init DIR`: a ready network in one folder — keys for the router and every agency, the
+/// registry, the router's config and one worker config per agency, on loopback with a free port.
+public enum NetworkInit {
+    public struct Result: Sendable {
+        public let directory: String
+        public let routerConfigPath: String
+        public let workerConfigPaths: [AgencyID: String]
+        public let endpoint: String
+    }
+
+    public static func create(in directory: String, port: Int? = nil,
+                              agencies: [SeedAgencies.Entry] = SeedAgencies.all) throws -> Result {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: (directory as NSString).appendingPathComponent("router.toml")) {
+            throw ConfigError("\(directory) already holds a network (router.toml exists): choose an empty folder")
+        }
+        let keys = (directory as NSString).appendingPathComponent("keys")
+        let workers = (directory as NSString).appendingPathComponent("workers")
+        for folder in [directory, keys, workers, (directory as NSString).appendingPathComponent("data")] {
+            try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
+        let chosenPort = try port ?? freeLoopbackPort()
+        try writeKeyFiles(name: "router", to: keys)
+        var registry = """
+            # The agency registry: who may connect (by public key) and who may receive referrals.
+            # ack_due_business_days: business days (weekends, national holidays and 12/29-1/3 off)
+            # the destination has to accept or decline before a referral counts as overdue.
+
+            """
+        for agency in agencies {
+            try writeKeyFiles(name: agency.id.rawValue, to: keys)
+            registry += """
+
+                [[agency]]
+                id = "\(agency.id)"
+                kind = "\(agency.kind)"
+                name = "\(agency.name)"
+                region = "\(agency.region)"
+                ack_due_business_days = \(agency.ackDueBusinessDays)
+                public_key = "keys/\(agency.id).pub"
+
+                """
+        }
+        try write(registry, to: (directory as NSString).appendingPathComponent("agencies.toml"))
+        let endpoint = "tcp://127.0.0.1:\(chosenPort)"
+        let routerConfigPath = (directory as NSString).appendingPathComponent("router.toml")
+        try write("""
+            # tsunagi-router's config. Relative paths are taken from this file's folder.
+            # The endpoint to bind: tcp://*:PORT on a real host; loopback here.
+            endpoint = "\(endpoint)"
+            # The embedded store (SQLite, WAL, synchronous=FULL).
+            store = "data/router/router.sqlite"
+            # The router's secret certificate (mode 0600) and the agency registry.
+            secret_key = "keys/router.key"
+            registry = "agencies.toml"
+            # Most messages committed in one transaction.
+            max_batch = 1024
+            log_level = "info"
+
+            """, to: routerConfigPath)
+        var workerPaths: [AgencyID: String] = [:]
+        for agency in agencies {
+            let path = (workers as NSString).appendingPathComponent("\(agency.id).toml")
+            try write("""
+                # Worker config for \(agency.name) (\(agency.id)).
+                agency = "\(agency.id)"
+                router_endpoint = "\(endpoint)"
+                router_public_key = "../keys/router.pub"
+                secret_key = "../keys/\(agency.id).key"
+                # outbox/, sent/, rejected/, inbox/ and ledger.sqlite live here.
+                data_dir = "../data/\(agency.id)"
+                registry = "../agencies.toml"
+                log_level = "info"
+
+                """, to: path)
+            workerPaths[agency.id] = path
+        }
+        return Result(directory: directory, routerConfigPath: routerConfigPath, workerConfigPaths: workerPaths, endpoint: endpoint)
+    }
+
+    static func writeKeyFiles(name: String, to folder: String) throws {
+        let certificate = CurveCertificate(keyPair: try CurveKeyPair.generate(), metadata: ["name": name])
+        let base = (folder as NSString).appendingPathComponent(name)
+        try write(certificate.fileText(includingSecret: true), to: base + ".key")
+        try write(certificate.fileText(includingSecret: false), to: base + ".pub", mode: 0o644)
+    }
+
+    static func write(_ text: String, to path: String, mode: Int = 0o600) throws {
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: mode]) else {
+            throw ConfigError("cannot write \(path)")
+        }
+    }
+
+    /// Asks the kernel for a free port on 127.0.0.1 (bind to port 0, read it back, close).
+    public static func freeLoopbackPort() throws -> Int {
+        let context = try Context()
+        defer { context.terminate() }
+        let socket = try Socket(context, type: .router)
+        let endpoint = try socket.bindReturningEndpoint("tcp://127.0.0.1:*")
+        guard let port = endpoint.split(separator: ":").last.flatMap({ Int($0) }) else {
+            throw ConfigError("cannot find a free port on 127.0.0.1")
+        }
+        return port
+    }
+}
