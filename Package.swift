@@ -63,6 +63,15 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
+        // Helpers the tests share: start the built executables, talk raw frames, wait for conditions.
+        .target(
+            name: "TsunagiTestSupport",
+            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiTools", "ZeroMQ"],
+            path: "Tests/TsunagiTestSupport"),
+        .testTarget(
+            name: "TsunagiRouterTests",
+            dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )

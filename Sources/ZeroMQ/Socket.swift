@@ -193,10 +193,10 @@ public struct Socket: ~Copyable {
                 if error == .wouldBlock && received.frames.isEmpty { return nil }
                 throw error
             }
-            if received.frames.isEmpty {
-                received.userID = message.property("User-Id")
-                received.peerAddress = message.property("Peer-Address")
-            }
+            // A ROUTER makes the routing-id frame itself, so it carries no metadata: take it
+            // from the first frame that came over the wire.
+            if received.userID == nil { received.userID = message.property("User-Id") }
+            if received.peerAddress == nil { received.peerAddress = message.property("Peer-Address") }
             received.frames.append(message.bytes)
             if !message.hasMore { return received }
         }

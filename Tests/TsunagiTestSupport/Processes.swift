@@ -1,0 +1,109 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds the package's built executables: they sit beside the test bundle in .build/<config>/.
+public enum BuiltExecutables {
+    public static let directory: URL = {
+        var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        while url.path != "/" {
+            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("tsunagi-router").path) { return url }
+            url.deleteLastPathComponent()
+        }
+        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug")
+        return fallback
+    }()
+
+    public static func path(_ name: String) -> String {
+        let path = directory.appendingPathComponent(name).path
+        precondition(FileManager.default.isExecutableFile(atPath: path),
+                     "\(name) is not built at \(path): run `swift build` before the tests")
+        return path
+    }
+}
+
+/// A daemon a test started. It is killed when the value is stopped or deinitialised, so a test
+/// that fails half-way leaves nothing running.
+public final class DaemonProcess: @unchecked Sendable {
+    public let name: String
+    private let process = Process()
+    public let logPath: String
+
+    /// Starts `executable` with `arguments`; output goes to a log file beside `logDirectory`.
+    public init(_ executable: String, _ arguments: [String], logDirectory: String, name: String? = nil,
+                environment: [String: String] = [:]) throws {
+        self.name = name ?? executable
+        logPath = (logDirectory as NSString).appendingPathComponent("\(self.name).\(UUID().uuidString.prefix(8)).log")
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.executableURL = URL(fileURLWithPath: BuiltExecutables.path(executable))
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "NOTIFY_SOCKET")
+        for (key, value) in environment { env[key] = value }
+        process.environment = env
+        try process.run()
+    }
+
+    public var pid: Int32 { process.processIdentifier }
+    public var isRunning: Bool { process.isRunning }
+    public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
+
+    /// SIGTERM, then SIGKILL if it has not ended within `grace`. Returns the exit status.
+    @discardableResult
+    public func stop(grace: Duration = .seconds(10)) -> Int32 {
+        guard process.isRunning else { return process.terminationStatus }
+        kill(process.processIdentifier, SIGTERM)
+        if !waitForExit(within: grace) {
+            kill(process.processIdentifier, SIGKILL)
+            _ = waitForExit(within: .seconds(10))
+        }
+        return process.isRunning ? -1 : process.terminationStatus
+    }
+
+    /// `kill -9`: no chance to flush or say goodbye.
+    public func crash() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        _ = waitForExit(within: .seconds(10))
+    }
+
+    public func waitForExit(within limit: Duration) -> Bool {
+        let deadline = ContinuousClock.now.advanced(by: limit)
+        while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        return !process.isRunning
+    }
+
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+}
+
+/// Waits until `condition` holds, checking every `interval`, for at most `limit`.
+/// Returns whether it held: the caller asserts, so a timeout fails the test with a message.
+@discardableResult
+public func waitUntil(_ limit: Duration = .seconds(20), interval: Duration = .milliseconds(25),
+                      _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while true {
+        if try condition() { return true }
+        if ContinuousClock.now >= deadline { return false }
+        usleep(UInt32(interval.components.attoseconds / 1_000_000_000_000) + UInt32(interval.components.seconds * 1_000_000))
+    }
+}
+
+/// A fresh temporary folder for one test.
+public func makeTemporaryDirectory(_ label: String = "tsunagi") -> String {
+    let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    return path
+}

@@ -1,0 +1,59 @@
+import Foundation
+import TsunagiCore
+import TsunagiStore
+import TsunagiTools
+import ZeroMQ
+
+/// A whole network folder (`tsunagi init`) with the real `tsunagi-router` process running on it.
+public final class RouterHarness: @unchecked Sendable {
+    public let directory: String
+    public let network: NetworkInit.Result
+    public let context: Context
+    public private(set) var router: DaemonProcess?
+
+    public init() throws {
+        directory = makeTemporaryDirectory("tsunagi-router")
+        network = try NetworkInit.create(in: (directory as NSString).appendingPathComponent("net"))
+        context = try Context()
+    }
+
+    public var storePath: String { "\(network.directory)/data/router/router.sqlite" }
+    public var endpoint: String { network.endpoint }
+
+    /// Starts the router and waits until it admits an agency's handshake.
+    public func startRouter() throws {
+        router = try DaemonProcess("tsunagi-router", ["--config", network.routerConfigPath],
+                                   logDirectory: directory, name: "router")
+        let probe = try RawAgency(context: context, endpoint: endpoint, network: network.directory, agency: "regional-support-center")
+        guard try waitUntilTrue(within: .seconds(30), { try probe.handshake(timeoutMilliseconds: 500) }) else {
+            throw HarnessError("the router did not start: \(router?.log ?? "")")
+        }
+    }
+
+    public func agency(_ id: String) throws -> RawAgency {
+        try RawAgency(context: context, endpoint: endpoint, network: network.directory, agency: id)
+    }
+
+    public func reader() throws -> StoreReader { try StoreReader(path: storePath) }
+
+    public func stopRouter() { router?.stop() }
+    public func crashRouter() { router?.crash() }
+
+    deinit {
+        router?.crash()
+        context.terminate()
+    }
+}
+
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+func waitUntilTrue(within limit: Duration, _ condition: () throws -> Bool) throws -> Bool {
+    let deadline = ContinuousClock.now.advanced(by: limit)
+    while ContinuousClock.now < deadline {
+        if try condition() { return true }
+    }
+    return false
+}
