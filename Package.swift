@@ -15,6 +15,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -48,7 +49,10 @@ let package = Package(
         // The coordinator's and operator's tools behind the `tsunagi` command.
         .target(
             name: "TsunagiTools",
-            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ"]),
+            dependencies: [
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ",
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+            ]),
         .executableTarget(
             name: "tsunagi-router",
             dependencies: [
@@ -59,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),

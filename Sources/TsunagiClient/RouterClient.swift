@@ -148,6 +148,8 @@ struct ClientSession {
     var pending: [String: (request: OutboundRequest, sentAt: ContinuousClock.Instant?, order: Int)] = [:]
     var nextOrder = 0
     var connected = false
+    /// When anything was last sent: a PING goes only after a quiet heartbeat interval.
+    var lastSent = ContinuousClock.now
 
     init(client: RouterClient) { self.client = client }
 
@@ -188,7 +190,6 @@ struct ClientSession {
     mutating func serve(_ socket: borrowing Socket) -> Outcome {
         let clock = ContinuousClock()
         var lastHeard = clock.now
-        var lastSent = clock.now
         var wasConnected = false
         connected = false
         for key in pending.keys { pending[key]!.sentAt = nil }
@@ -229,10 +230,7 @@ struct ClientSession {
                 helloSentAt = now
             }
             if connected {
-                if now - lastSent > heartbeat {
-                    send(.ping, on: socket)
-                    lastSent = now
-                }
+                if now - lastSent > heartbeat { send(.ping, on: socket) }
                 resendStale(on: socket, now: now)
             }
         }
@@ -265,7 +263,8 @@ struct ClientSession {
         }
     }
 
-    func send(_ message: WorkerMessage, on socket: borrowing Socket) {
+    mutating func send(_ message: WorkerMessage, on socket: borrowing Socket) {
+        lastSent = .now
         do {
             _ = try socket.send(message.frames(), flags: .dontWait)
         } catch {

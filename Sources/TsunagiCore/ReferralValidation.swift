@@ -69,13 +69,6 @@ extension Routing {
         return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
-    /// The canonical JSON the router stores and forwards: sorted keys, no insignificant space.
-    public func canonicalJSON() -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return Array(try! encoder.encode(self))
-    }
-
     /// Turns a decoding failure into the error a sender can act on, naming the field.
     static func describe(_ error: DecodingError) -> ProtocolError {
         func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {

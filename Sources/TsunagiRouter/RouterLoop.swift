@@ -93,7 +93,7 @@ struct RouterLoop {
             do {
                 decoded = try WorkerMessage.decode(frames)
             } catch {
-                answers.append((routingID, agency, .immediate(.error(error, command: commandName(frames), referral: ""))))
+                answers.append((routingID, agency, .immediate(.error(error, command: commandName(frames), referral: referralNamed(in: frames)))))
                 continue
             }
             switch admit(decoded, from: agency) {
@@ -179,7 +179,6 @@ struct RouterLoop {
             return .store(.transition(transition, id, by: agency, detail: detail),
                           command: Command.transition(transition).rawValue, referral: id.rawValue)
         case .statusAck(let sequence):
-            links[agency]?.notices[sequence] = nil
             return .store(.acknowledgeStatus(sequence: sequence, by: agency), command: Command.statusAck.rawValue, referral: "")
         case .report(let report):
             guard report.agency == agency else {
@@ -212,6 +211,7 @@ struct RouterLoop {
             // A delivery confirmation needs no answer: a lost one is repaired by redelivery.
             return transition == .confirmDelivery ? nil : .done(transition, id, state)
         case .statusAcknowledged:
+            if case .acknowledgeStatus(let sequence, _) = request { links[agency]?.notices[sequence] = nil }
             return nil
         case .reported(let day):
             logger.info("ledger report stored", metadata: ["agency": "\(agency)", "report.day": "\(day)"])
@@ -386,6 +386,28 @@ struct RouterLoop {
 
     func refusal(_ code: ErrorCode, _ message: String, _ frames: [[UInt8]]) -> RouterMessage {
         .error(ProtocolError(code, message), command: commandName(frames), referral: "")
+    }
+
+    /// The referral (or report day) a refused request was about, when it can be read at all, so
+    /// the sender can match the refusal to its request and stop retrying it.
+    func referralNamed(in frames: [[UInt8]]) -> String {
+        guard frames.count >= 3 else { return "" }
+        switch commandName(frames) {
+        case Command.submit.rawValue:
+            guard frames[2].count <= Limits.routingBytes * 4,
+                  let object = try? JSONSerialization.jsonObject(with: Data(frames[2])) as? [String: Any],
+                  let id = object["id"] as? String, ReferralID(rawValue: id) != nil else { return "" }
+            return id
+        case Command.report.rawValue:
+            guard frames[2].count <= Limits.reportBytes,
+                  let object = try? JSONSerialization.jsonObject(with: Data(frames[2])) as? [String: Any],
+                  let day = object["day"] as? String, CivilDate(day) != nil else { return "" }
+            return day
+        case "":
+            return ""
+        default:
+            return ReferralID(rawValue: String(decoding: frames[2].prefix(64), as: UTF8.self))?.rawValue ?? ""
+        }
     }
 
     func commandName(_ frames: [[UInt8]]) -> String {

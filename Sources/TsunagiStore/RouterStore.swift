@@ -96,18 +96,17 @@ public final class RouterStore: Sendable {
     // MARK: Reads for the router
 
     /// Referrals addressed to `agency` that its worker has not confirmed, oldest first, plus
-    /// those a reconcile asked to deliver again.
+    /// every one a reconcile asked to deliver again (whatever the cursor: they may be old).
     public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM referral
-                WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered')
-                    AND (state = 'submitted' OR seq IN (SELECT referral_seq FROM redelivery))
+                WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION
                 SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
-                WHERE r.to_agency = ? AND r.seq > ?
+                WHERE r.to_agency = ?
                 ORDER BY seq LIMIT ?
-                """, arguments: [agency.rawValue, afterSequence, agency.rawValue, afterSequence, limit])
+                """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
             return try rows.map(StoredReferral.init(row:))
         }
     }
@@ -272,12 +271,10 @@ struct BatchWriter {
             return .refused(ProtocolError(.invalidTransition,
                 "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
         case .success(.repeatOfDone):
-            if transition == .confirmDelivery {
-                try db.cachedStatement(sql: "DELETE FROM redelivery WHERE referral_seq = ?").execute(arguments: [referralSequence])
-            }
+            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
         case .success(.apply):
-            break
+            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
         }
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
@@ -291,6 +288,10 @@ struct BatchWriter {
         let notice = Notice(agency: other, update: StatusUpdate(
             sequence: eventSequence, referral: id, state: newState, actor: agency, at: timestamp, detail: detail))
         return .transitioned(transition, id, newState, notices: [notice])
+    }
+
+    private func clearRedelivery(_ referralSequence: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM redelivery WHERE referral_seq = ?").execute(arguments: [referralSequence])
     }
 
     @discardableResult
