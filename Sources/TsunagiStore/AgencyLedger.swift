@@ -100,6 +100,7 @@ public final class AgencyLedger: Sendable {
 
     /// Records a referral this agency sends, once. The same id with the same content again is
     /// harmless; with other content it is a conflict and nothing changes.
+    @discardableResult
     public func recordSent(_ referral: Referral, sourceFile: String, at now: Date = Date()) throws -> RecordOutcome {
         let routingJSON = Data(referral.routing.canonicalJSON())
         let timestamp = Timestamps.iso(now)
