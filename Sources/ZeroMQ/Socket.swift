@@ -193,10 +193,10 @@ public struct Socket: ~Copyable {
                 if error == .wouldBlock && received.frames.isEmpty { return nil }
                 throw error
             }
-            if received.frames.isEmpty {
-                received.userID = message.property("User-Id")
-                received.peerAddress = message.property("Peer-Address")
-            }
+            // A ROUTER's routing-id frame is made locally and may carry no metadata: take the
+            // peer's properties from the first frame that has them.
+            if received.userID == nil { received.userID = message.property("User-Id") }
+            if received.peerAddress == nil { received.peerAddress = message.property("Peer-Address") }
             received.frames.append(message.bytes)
             if !message.hasMore { return received }
         }
