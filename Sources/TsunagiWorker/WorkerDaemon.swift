@@ -22,6 +22,7 @@ public final class WorkerDaemon: Sendable {
     let notifier: SystemdNotifier
     private let control = Mutex(Control())
     private let finished = DispatchSemaphore(value: 0)
+    private let fullyStopped = DispatchSemaphore(value: 0)
 
     struct Control {
         var stopRequested = false
@@ -98,11 +99,13 @@ public final class WorkerDaemon: Sendable {
         }
         client.stop()
         logger.info("worker stopped", metadata: ["agency": "\(config.agency)"])
+        fullyStopped.signal()
     }
 
+    /// Returns once `stop()` has finished: the spool thread and the connection are closed.
     public func waitUntilStopped() {
-        finished.wait()
-        finished.signal()
+        fullyStopped.wait()
+        fullyStopped.signal()
     }
 
     private var stopRequested: Bool { control.withLock { $0.stopRequested } }

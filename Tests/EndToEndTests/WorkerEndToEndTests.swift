@@ -27,6 +27,9 @@ struct WorkerEndToEndTests {
         defer { network.shutdown() }
         do {
             try await body(network)
+            network.shutdown()
+            // Kept only when the test fails, for its logs.
+            try? FileManager.default.removeItem(atPath: network.directory)
         } catch {
             Issue.record("\(error)\n\(network.logs())")
         }
