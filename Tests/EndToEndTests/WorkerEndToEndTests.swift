@@ -69,6 +69,8 @@ struct WorkerEndToEndTests {
             #expect(sent.output.contains("PS-A1") && sent.output.contains("completed"))
             let report = try await network.command(Self.peer, ["ledger", "report", "--date", "2026-11-27", "--json", "--send"])
             #expect(report.status == 0 && report.output.contains("saposute.kochi"))
+            // Logs carry ids, agencies and states, never the person's details.
+            #expect(!network.logs().contains("山田") && !network.logs().contains("090-0000-0000"))
         }
     }
 
