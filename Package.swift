@@ -8,6 +8,10 @@ let package = Package(
         .executable(name: "tsunagi", targets: ["tsunagi"]),
         .executable(name: "tsunagi-router", targets: ["tsunagi-router"]),
         .library(name: "ZeroMQ", targets: ["ZeroMQ"]),
+        .executable(name: "tsunagi-peer-support", targets: ["tsunagi-peer-support"]),
+        .executable(name: "tsunagi-saposute", targets: ["tsunagi-saposute"]),
+        .executable(name: "tsunagi-employment-base", targets: ["tsunagi-employment-base"]),
+        .executable(name: "tsunagi-welfare-office", targets: ["tsunagi-welfare-office"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -76,6 +80,24 @@ let package = Package(
         .testTarget(
             name: "TsunagiRouterTests",
             dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "ZeroMQ"]),
+        // The agency side: outbox, inbox, ledger and the agency's own commands, shared by the four workers.
+        .target(
+            name: "TsunagiWorker",
+            dependencies: [
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]),
+        .executableTarget(name: "tsunagi-peer-support", dependencies: ["TsunagiWorker"]),
+        .executableTarget(name: "tsunagi-saposute", dependencies: ["TsunagiWorker"]),
+        .executableTarget(name: "tsunagi-employment-base", dependencies: ["TsunagiWorker"]),
+        .executableTarget(name: "tsunagi-welfare-office", dependencies: ["TsunagiWorker"]),
+        .testTarget(name: "TsunagiWorkerTests", dependencies: ["TsunagiWorker", "TsunagiStore", "TsunagiCore"]),
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
     ],
     swiftLanguageModes: [.v6]
 )

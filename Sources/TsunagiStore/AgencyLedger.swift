@@ -1,0 +1,390 @@
+import Foundation
+import GRDB
+import TsunagiCore
+
+/// A referral as an agency's ledger holds it, sent or received.
+public struct LedgerReferral: Sendable, Hashable {
+    public let referral: Referral
+    public let direction: LedgerEntry.Direction
+    public let state: HandoffState
+    public let stateAt: String
+    /// The reason or outcome of the latest change, when there is one.
+    public let detail: String?
+    /// Sent referrals: the router has answered the submit (accepted or refused).
+    public let acknowledged: Bool
+    /// Sent referrals: the router's sentence when it refused the referral for good.
+    public let refusal: String?
+    /// Sent referrals: the outbox file it came from.
+    public let sourceFile: String?
+    /// The agency's own answer waiting for the router, if any.
+    public let queuedAnswer: Transition?
+
+    /// The other agency of the hand-off.
+    public var counterpart: AgencyID { direction == .sent ? referral.routing.to : referral.routing.from }
+}
+
+/// An answer (accept, decline, complete, withdraw) waiting to be sent to the router.
+public struct QueuedAnswer: Sendable, Hashable {
+    public let referral: ReferralID
+    public let transition: Transition
+    public let detail: String?
+}
+
+/// What happened when a referral was recorded.
+public enum RecordOutcome: Sendable, Equatable {
+    case recorded
+    /// The same referral (same content) was recorded before: nothing changed.
+    case alreadyRecorded
+    /// The id is taken by a referral with other content.
+    case conflict
+}
+
+/// Why an answer cannot be queued.
+public enum AnswerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
+    case unknownReferral(ReferralID, Transition)
+    case alreadyFinal(ReferralID, HandoffState)
+
+    public var description: String {
+        switch self {
+        case .unknownReferral(let id, let transition):
+            transition == .withdraw
+                ? "this agency has not sent a referral \(id): check the id with the 'sent' command"
+                : "no referral \(id) has arrived in this agency's inbox: check the id with the 'inbox' command"
+        case .alreadyFinal(let id, let state):
+            "referral \(id) is already \(state.rawValue); it cannot change any more"
+        }
+    }
+}
+
+/// An agency's own ledger: a local SQLite file (WAL, synchronous=FULL, owner-only) holding the
+/// referrals it sent and received, an append-only event log, and its answers waiting to be sent.
+/// The daemon and the agency's commands open it at the same time from different processes.
+public final class AgencyLedger: Sendable {
+    public let path: String
+    let pool: DatabasePool
+
+    public init(path: String) throws {
+        self.path = path
+        let directory = (path as NSString).deletingLastPathComponent
+        try StoreFiles.prepareDirectory(directory.isEmpty ? "." : directory)
+        var configuration = Configuration()
+        // The daemon and a command may write at the same moment: wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        configuration.label = "tsunagi.agency-ledger"
+        let existed = FileManager.default.fileExists(atPath: path)
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+        } catch {
+            throw StoreError("cannot open the ledger at \(path): \(error)")
+        }
+        if !existed { StoreFiles.restrictToOwner(path) }
+        // GRDB sets synchronous=NORMAL when it switches to WAL: an answer recorded and then lost
+        // to a power cut would be a referral dropped on the floor.
+        try pool.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        do {
+            try LedgerSchema.migrator.migrate(pool)
+        } catch {
+            throw StoreError("cannot migrate the ledger at \(path): \(error)")
+        }
+        StoreFiles.restrictToOwner(path)
+    }
+
+    /// The writer connection's `synchronous` setting (2 = FULL), for the durability test.
+    public func writerSynchronousMode() throws -> Int {
+        try pool.writeWithoutTransaction { try Int.fetchOne($0, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    // MARK: Sent referrals
+
+    /// Records a referral this agency sends, once. The same id with the same content again is
+    /// harmless; with other content it is a conflict and nothing changes.
+    @discardableResult
+    public func recordSent(_ referral: Referral, sourceFile: String, at now: Date = Date()) throws -> RecordOutcome {
+        let routingJSON = Data(referral.routing.canonicalJSON())
+        let timestamp = Timestamps.iso(now)
+        return try pool.write { db in
+            if let row = try Row.fetchOne(db, sql: "SELECT routing, personal FROM sent_referral WHERE id = ?",
+                                          arguments: [referral.id.rawValue]) {
+                let sameRouting = (row["routing"] as Data) == routingJSON
+                let samePersonal = (row["personal"] as Data) == Data(referral.personal)
+                return sameRouting && samePersonal ? .alreadyRecorded : .conflict
+            }
+            try db.execute(sql: """
+                INSERT INTO sent_referral(id, to_agency, created_at, created_day, routing, personal, source_file,
+                                          recorded_at, state, state_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
+                """, arguments: [referral.id.rawValue, referral.routing.to.rawValue, referral.routing.createdAt,
+                                 Self.createdDay(referral.routing), routingJSON, Data(referral.personal), sourceFile,
+                                 timestamp, timestamp])
+            try Self.appendEvent(db, id: referral.id, direction: .sent, state: .submitted, actor: referral.routing.from,
+                                 at: timestamp, detail: nil)
+            return .recorded
+        }
+    }
+
+    /// Sent referrals the router has not yet answered, oldest first: resubmitted until it does.
+    public func unacknowledgedSent() throws -> [Referral] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT routing, personal FROM sent_referral WHERE acknowledged = 0 ORDER BY recorded_at, id")
+                .map(Self.referral(from:))
+        }
+    }
+
+    /// One sent referral, for the router's RESEND.
+    public func sentReferral(_ id: ReferralID) throws -> Referral? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT routing, personal FROM sent_referral WHERE id = ?", arguments: [id.rawValue])
+                .map(Self.referral(from:))
+        }
+    }
+
+    /// The router holds the referral durably (SUBMITTED).
+    public func markSubmitted(_ id: ReferralID, state: HandoffState, at now: Date = Date()) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                UPDATE sent_referral SET acknowledged = 1,
+                    state = CASE WHEN state = 'submitted' THEN ? ELSE state END,
+                    state_at = CASE WHEN state = 'submitted' AND ? != 'submitted' THEN ? ELSE state_at END
+                WHERE id = ?
+                """, arguments: [state.rawValue, state.rawValue, Timestamps.iso(now), id.rawValue])
+        }
+    }
+
+    /// The router refused the referral for good (e.g. unknown destination): it is not resubmitted.
+    public func markRefused(_ id: ReferralID, sentence: String) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE sent_referral SET acknowledged = 1, refusal = ? WHERE id = ?",
+                           arguments: [sentence, id.rawValue])
+        }
+    }
+
+    // MARK: Received referrals
+
+    /// Records a referral delivered to this agency, once; a redelivery is a harmless repeat.
+    @discardableResult
+    public func recordReceived(_ referral: Referral, at now: Date = Date()) throws -> RecordOutcome {
+        let timestamp = Timestamps.iso(now)
+        return try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM received_referral WHERE id = ?", arguments: [referral.id.rawValue]) == true {
+                return .alreadyRecorded
+            }
+            try db.execute(sql: """
+                INSERT INTO received_referral(id, from_agency, created_at, created_day, routing, personal, received_at,
+                                              state, state_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, 'delivered', ?)
+                """, arguments: [referral.id.rawValue, referral.routing.from.rawValue, referral.routing.createdAt,
+                                 Self.createdDay(referral.routing), Data(referral.routing.canonicalJSON()),
+                                 Data(referral.personal), timestamp, timestamp])
+            try Self.appendEvent(db, id: referral.id, direction: .received, state: .delivered, actor: referral.routing.to,
+                                 at: timestamp, detail: nil)
+            return .recorded
+        }
+    }
+
+    // MARK: Status updates
+
+    /// Applies a change the other agency made. Idempotent by the router's event sequence.
+    public func apply(_ update: StatusUpdate) throws {
+        try pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM local_event WHERE router_sequence = ?", arguments: [update.sequence]) == true {
+                return
+            }
+            let direction: LedgerEntry.Direction
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM sent_referral WHERE id = ?", arguments: [update.referral.rawValue]) == true {
+                direction = .sent
+                try db.execute(sql: "UPDATE sent_referral SET state = ?, state_at = ?, detail = COALESCE(?, detail), acknowledged = 1 WHERE id = ?",
+                               arguments: [update.state.rawValue, update.at, update.detail, update.referral.rawValue])
+            } else {
+                direction = .received
+                try db.execute(sql: "UPDATE received_referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE id = ?",
+                               arguments: [update.state.rawValue, update.at, update.detail, update.referral.rawValue])
+            }
+            try Self.appendEvent(db, id: update.referral, direction: direction, state: update.state, actor: update.actor,
+                                 at: update.at, detail: update.detail, routerSequence: update.sequence)
+        }
+    }
+
+    // MARK: The agency's own answers
+
+    /// Queues an answer for the daemon to send. Asking again for the same answer is harmless; an
+    /// answer the router refused may be given again (with another reason or outcome).
+    public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date()) throws(AnswerRefusal) {
+        let table = transition == .withdraw ? "sent_referral" : "received_referral"
+        let result: Result<Void, AnswerRefusal>
+        do {
+            result = try pool.write { db -> Result<Void, AnswerRefusal> in
+                guard let stateText = try String.fetchOne(db, sql: "SELECT state FROM \(table) WHERE id = ?", arguments: [id.rawValue]) else {
+                    return .failure(.unknownReferral(id, transition))
+                }
+                let state = HandoffState(rawValue: stateText) ?? .submitted
+                if state.isFinal, state != transition.target {
+                    return .failure(.alreadyFinal(id, state))
+                }
+                try db.execute(sql: """
+                    INSERT INTO answer(referral_id, action, detail, queued_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(referral_id, action) DO UPDATE SET
+                        detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL, answered_at = NULL
+                    WHERE answer.status = 'refused'
+                    """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now)])
+                return .success(())
+            }
+        } catch {
+            result = .failure(.unknownReferral(id, transition))
+        }
+        try result.get()
+    }
+
+    /// Answers not yet answered by the router, in the order they were given.
+    public func queuedAnswers() throws -> [QueuedAnswer] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT referral_id, action, detail FROM answer WHERE status = 'queued' ORDER BY seq")
+                .compactMap { row in
+                    guard let id = ReferralID(rawValue: row[0]), let transition = Transition(rawValue: row[1]) else { return nil }
+                    return QueuedAnswer(referral: id, transition: transition, detail: row[2])
+                }
+        }
+    }
+
+    /// The router applied the answer (DONE): the ledger takes the state the router reports.
+    public func markAnswerDone(_ transition: Transition, for id: ReferralID, state: HandoffState, actor: AgencyID,
+                               at now: Date = Date()) throws {
+        let timestamp = Timestamps.iso(now)
+        try pool.write { db in
+            let detail = try String.fetchOne(db, sql: "SELECT detail FROM answer WHERE referral_id = ? AND action = ?",
+                                             arguments: [id.rawValue, transition.rawValue])
+            try db.execute(sql: "UPDATE answer SET status = 'done', answered_at = ? WHERE referral_id = ? AND action = ? AND status = 'queued'",
+                           arguments: [timestamp, id.rawValue, transition.rawValue])
+            guard db.changesCount > 0 else { return }
+            let direction: LedgerEntry.Direction = transition == .withdraw ? .sent : .received
+            let table = direction == .sent ? "sent_referral" : "received_referral"
+            try db.execute(sql: "UPDATE \(table) SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE id = ? AND state != ?",
+                           arguments: [state.rawValue, timestamp, detail, id.rawValue, state.rawValue])
+            if db.changesCount > 0 {
+                try Self.appendEvent(db, id: id, direction: direction, state: state, actor: actor, at: timestamp, detail: detail)
+            }
+        }
+    }
+
+    /// The router refused the answer for good: kept with its sentence, not sent again.
+    public func markAnswerRefused(_ transition: Transition, for id: ReferralID, sentence: String, at now: Date = Date()) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE answer SET status = 'refused', answered_at = ?, error = ? WHERE referral_id = ? AND action = ? AND status = 'queued'",
+                           arguments: [Timestamps.iso(now), sentence, id.rawValue, transition.rawValue])
+        }
+    }
+
+    /// The router's sentence for a refused answer, if it refused it.
+    public func answerRefusal(_ transition: Transition, for id: ReferralID) throws -> String? {
+        try pool.read { db in
+            try String.fetchOne(db, sql: "SELECT error FROM answer WHERE referral_id = ? AND action = ? AND status = 'refused'",
+                                arguments: [id.rawValue, transition.rawValue])
+        }
+    }
+
+    // MARK: Listings
+
+    public func received() throws -> [LedgerReferral] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.routing, r.personal, r.state, r.state_at, r.detail,
+                       (SELECT action FROM answer a WHERE a.referral_id = r.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+                FROM received_referral r ORDER BY r.received_at, r.id
+                """).map { row in
+                LedgerReferral(referral: try Self.referral(from: row), direction: .received,
+                               state: HandoffState(rawValue: row["state"]) ?? .delivered, stateAt: row["state_at"],
+                               detail: row["detail"], acknowledged: true, refusal: nil, sourceFile: nil,
+                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            }
+        }
+    }
+
+    public func sent() throws -> [LedgerReferral] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.source_file,
+                       (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+                FROM sent_referral s ORDER BY s.recorded_at, s.id
+                """).map { row in
+                LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
+                               state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                               detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
+                               sourceFile: row["source_file"],
+                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            }
+        }
+    }
+
+    /// Counts of rows, for tests and `store verify`-like checks: (sent, received, local events).
+    public func counts() throws -> (sent: Int, received: Int, events: Int) {
+        try pool.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sent_referral") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral") ?? 0,
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM local_event") ?? 0)
+        }
+    }
+
+    // MARK: Daily report
+
+    /// The ledger for one day (Japan time of routing.created_at): every referral sent or received
+    /// that day with the ledger's state. Referrals the router refused are not in its store either.
+    public func report(agency: AgencyID, day: CivilDate, at now: Date = Date()) throws -> LedgerReport {
+        let entries = try pool.read { db in
+            let sent = try Row.fetchAll(db, sql: "SELECT id, to_agency, state FROM sent_referral WHERE created_day = ? AND refusal IS NULL ORDER BY id",
+                                        arguments: [day.description]).compactMap { row -> LedgerEntry? in
+                guard let id = ReferralID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
+                      let state = HandoffState(rawValue: row[2]) else { return nil }
+                return LedgerEntry(referral: id, counterpart: to, direction: .sent, state: state)
+            }
+            let received = try Row.fetchAll(db, sql: "SELECT id, from_agency, state FROM received_referral WHERE created_day = ? ORDER BY id",
+                                            arguments: [day.description]).compactMap { row -> LedgerEntry? in
+                guard let id = ReferralID(rawValue: row[0]), let from = AgencyID(rawValue: row[1]),
+                      let state = HandoffState(rawValue: row[2]) else { return nil }
+                return LedgerEntry(referral: id, counterpart: from, direction: .received, state: state)
+            }
+            return sent + received
+        }
+        return LedgerReport(agency: agency, day: day, generatedAt: Timestamps.iso(now), entries: entries)
+    }
+
+    /// Asks the running daemon to send the report of `day` (the `ledger report --send` command).
+    public func requestReport(day: CivilDate, at now: Date = Date()) throws {
+        try pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO report_request(day, requested_at, sent) VALUES (?, ?, 0)
+                ON CONFLICT(day) DO UPDATE SET requested_at = excluded.requested_at, sent = 0
+                """, arguments: [day.description, Timestamps.iso(now)])
+        }
+    }
+
+    /// Days whose report was asked for and not yet taken by the daemon.
+    public func takeReportRequests() throws -> [CivilDate] {
+        try pool.write { db in
+            let days = try String.fetchAll(db, sql: "SELECT day FROM report_request WHERE sent = 0 ORDER BY day").compactMap(CivilDate.init)
+            try db.execute(sql: "UPDATE report_request SET sent = 1 WHERE sent = 0")
+            return days
+        }
+    }
+
+    // MARK: Helpers
+
+    static func createdDay(_ routing: Routing) -> String {
+        routing.createdDate.map { CivilDate($0, in: .japan).description } ?? String(routing.createdAt.prefix(10))
+    }
+
+    static func referral(from row: Row) throws -> Referral {
+        let routingJSON: Data = row["routing"]
+        guard let routing = try? JSONDecoder().decode(Routing.self, from: routingJSON) else {
+            throw StoreError("the ledger holds a referral with unreadable routing")
+        }
+        return Referral(routing: routing, personal: Array(row["personal"] as Data))
+    }
+
+    static func appendEvent(_ db: Database, id: ReferralID, direction: LedgerEntry.Direction, state: HandoffState,
+                            actor: AgencyID, at: String, detail: String?, routerSequence: Int64? = nil) throws {
+        try db.execute(sql: """
+            INSERT INTO local_event(referral_id, direction, state, actor, at, detail, router_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id.rawValue, direction.rawValue, state.rawValue, actor.rawValue, at, detail, routerSequence])
+    }
+}

@@ -1,0 +1,325 @@
+import Foundation
+import Logging
+import Synchronization
+import TsunagiClient
+import TsunagiCore
+import TsunagiRuntime
+import TsunagiStore
+import ZeroMQ
+
+/// The agency's daemon: takes files from the outbox into the ledger and on to the router, writes
+/// deliveries to the inbox, applies status updates, and sends the answers staff queue with the
+/// agency's commands. The ledger is the source of truth; the client only carries it.
+public final class WorkerDaemon: Sendable {
+    public let config: WorkerConfig
+    public let profile: AgencyProfile
+    public let folders: WorkerFolders
+    let ledger: AgencyLedger
+    let reader: ReferralFileReader
+    let client: RouterClient
+    let events: WorkerEvents
+    let logger: Logger
+    let notifier: SystemdNotifier
+    private let control = Mutex(Control())
+    private let finished = DispatchSemaphore(value: 0)
+    private let fullyStopped = DispatchSemaphore(value: 0)
+
+    struct Control {
+        var stopRequested = false
+        var started = false
+    }
+
+    /// How often the outbox and the answer queue are looked at.
+    static let pollInterval = Duration.milliseconds(200)
+    /// How often the ledger report is sent to the router for yesterday and today.
+    static let reportInterval = Duration.seconds(3600)
+
+    /// Checks everything an operator must fix before the worker can run: keys, registry, folders.
+    public init(config: WorkerConfig, profile: AgencyProfile, logger: Logger = Logger(label: "tsunagi.worker"),
+                notifier: SystemdNotifier = SystemdNotifier()) throws {
+        self.config = config
+        self.profile = profile
+        self.logger = logger
+        self.notifier = notifier
+        if config.agency.kind != profile.kind {
+            logger.warning("the agency's kind differs from this executable's kind",
+                           metadata: ["agency": "\(config.agency)", "worker.kind": "\(profile.kind)"])
+        }
+        let keyPair = try KeyFiles.loadKeyPair(config.secretKeyPath)
+        let routerKey = try KeyFiles.loadPublicKey(config.routerPublicKey)
+        var destinations: Set<AgencyID>?
+        if let registryPath = config.registryPath {
+            destinations = Set(try AgencyRegistry.load(path: registryPath).agencies.keys)
+        }
+        folders = WorkerFolders(root: config.dataDirectory)
+        try folders.prepare()
+        ledger = try AgencyLedger(path: folders.ledger)
+        reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
+        events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger)
+        client = RouterClient(
+            settings: .init(endpoint: config.routerEndpoint, serverKey: routerKey, keyPair: keyPair,
+                            software: "\(profile.executableName)/1", retryInterval: .seconds(2)),
+            delegate: events, logger: logger)
+        events.attach(client)
+    }
+
+    /// Starts the client and the spool thread; returns at once.
+    public func start() throws {
+        let alreadyStarted = control.withLock { control in
+            defer { control.started = true }
+            return control.started
+        }
+        guard !alreadyStarted else { return }
+        client.start()
+        // What the ledger holds but the router has not acknowledged goes out again first.
+        let unacknowledged = try ledger.unacknowledgedSent()
+        client.send(unacknowledged.map(OutboundRequest.submit))
+        logger.info("worker started", metadata: [
+            "agency": "\(config.agency)", "worker.kind": "\(profile.kind)", "resubmitting": "\(unacknowledged.count)",
+        ])
+        let thread = Thread { [self] in
+            defer { finished.signal() }
+            spoolLoop()
+        }
+        thread.name = "tsunagi-spool"
+        thread.start()
+        notifier.ready(status: "serving \(config.agency)")
+    }
+
+    /// Finishes the file in hand, stops the client and returns once both have ended.
+    public func stop() {
+        let wasStarted = control.withLock { control in
+            control.stopRequested = true
+            return control.started
+        }
+        notifier.stopping()
+        if wasStarted {
+            finished.wait()
+            finished.signal()
+        }
+        client.stop()
+        logger.info("worker stopped", metadata: ["agency": "\(config.agency)"])
+        fullyStopped.signal()
+    }
+
+    /// Returns once `stop()` has finished: the spool thread and the connection are closed.
+    public func waitUntilStopped() {
+        fullyStopped.wait()
+        fullyStopped.signal()
+    }
+
+    private var stopRequested: Bool { control.withLock { $0.stopRequested } }
+
+    private func spoolLoop() {
+        var scanner = OutboxScanner(folder: folders.outbox)
+        let clock = ContinuousClock()
+        var nextReport = clock.now
+        var nextWatchdog = clock.now
+        while !stopRequested {
+            for name in scanner.readyFiles() {
+                if stopRequested { break }
+                take(fileNamed: name)
+            }
+            sendQueuedAnswers()
+            let now = clock.now
+            if now >= nextReport {
+                let today = CivilDate.today()
+                sendReports(for: [today.adding(days: -1), today])
+                nextReport = now + Self.reportInterval
+            }
+            if let requested = try? ledger.takeReportRequests(), !requested.isEmpty {
+                sendReports(for: requested)
+            }
+            if let interval = notifier.watchdogInterval, now >= nextWatchdog {
+                notifier.watchdog()
+                nextWatchdog = now + interval
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+        }
+    }
+
+    /// Reads one outbox file; records its referrals and submits them, or rejects it with a reason.
+    func take(fileNamed name: String) {
+        let path = (folders.outbox as NSString).appendingPathComponent(name)
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let referrals: [Referral]
+        do {
+            referrals = try reader.read(data, name: name)
+        } catch {
+            reject(path, reason: error.message)
+            return
+        }
+        var conflicts: [ReferralID] = []
+        var accepted: [Referral] = []
+        do {
+            for referral in referrals {
+                switch try ledger.recordSent(referral, sourceFile: name) {
+                case .recorded, .alreadyRecorded: accepted.append(referral)
+                case .conflict: conflicts.append(referral.id)
+                }
+            }
+        } catch {
+            // The ledger cannot be written: leave the file where it is and try again next scan.
+            logger.error("cannot record an outbox file in the ledger; will retry", metadata: ["error": "\(error)"])
+            return
+        }
+        client.send(accepted.map(OutboundRequest.submit))
+        for referral in accepted {
+            logger.info("referral recorded for sending", metadata: [
+                "referral.id": "\(referral.id)", "agency.to": "\(referral.routing.to)",
+            ])
+        }
+        if conflicts.isEmpty {
+            do {
+                try DurableFiles.move(path, into: folders.sent)
+            } catch {
+                logger.error("cannot move a sent outbox file", metadata: ["error": "\(error)"])
+            }
+        } else {
+            let others = accepted.isEmpty ? "" : " The file's other referrals (\(accepted.map(\.id.rawValue).joined(separator: ", "))) were recorded and are being sent."
+            reject(path, reason: "referral id\(conflicts.count == 1 ? "" : "s") \(conflicts.map(\.rawValue).joined(separator: ", ")) \(conflicts.count == 1 ? "was" : "were") already sent with other content: a referral id is used once, for ever; give a changed referral a new id.\(others)")
+        }
+    }
+
+    func reject(_ path: String, reason: String) {
+        do {
+            let moved = try DurableFiles.move(path, into: folders.rejected)
+            try DurableFiles.write(Data("\(reason)\n".utf8), to: moved + ".error")
+            logger.warning("an outbox file was rejected; the reason is beside it in rejected/", metadata: ["agency": "\(config.agency)"])
+        } catch {
+            logger.error("cannot move a rejected outbox file", metadata: ["error": "\(error)"])
+        }
+    }
+
+    func sendQueuedAnswers() {
+        guard let answers = try? ledger.queuedAnswers(), !answers.isEmpty else { return }
+        let fresh = events.markInFlight(answers)
+        client.send(fresh.map { OutboundRequest.transition($0.transition, $0.referral, detail: $0.detail) })
+    }
+
+    func sendReports(for days: [CivilDate]) {
+        for day in days {
+            do {
+                client.send(.report(try ledger.report(agency: config.agency, day: day)))
+            } catch {
+                logger.error("cannot build the ledger report", metadata: ["report.day": "\(day)", "error": "\(error)"])
+            }
+        }
+    }
+}
+
+/// What the router tells the worker, applied to the inbox and the ledger before it is confirmed.
+final class WorkerEvents: RouterClientDelegate {
+    let agency: AgencyID
+    let ledger: AgencyLedger
+    let folders: WorkerFolders
+    let logger: Logger
+    private let client = Mutex<RouterClient?>(nil)
+    /// Answers handed to the client and not yet answered by the router (keys), so that the
+    /// queue poll does not hand them over again.
+    private let inFlight = Mutex<Set<String>>([])
+
+    init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger) {
+        self.agency = agency
+        self.ledger = ledger
+        self.folders = folders
+        self.logger = logger
+    }
+
+    func attach(_ client: RouterClient) { self.client.withLock { $0 = client } }
+
+    func markInFlight(_ answers: [QueuedAnswer]) -> [QueuedAnswer] {
+        inFlight.withLock { keys in
+            answers.filter { keys.insert("\($0.transition.rawValue) \($0.referral)").inserted }
+        }
+    }
+
+    private func landed(_ transition: Transition, _ id: ReferralID) {
+        _ = inFlight.withLock { $0.remove("\(transition.rawValue) \(id)") }
+    }
+
+    func store(delivery: Referral) -> Bool {
+        do {
+            try DurableFiles.write(Self.inboxDocument(delivery), to: folders.inboxFile(for: delivery.id.rawValue))
+            let outcome = try ledger.recordReceived(delivery)
+            if outcome == .recorded {
+                logger.info("referral received", metadata: ["referral.id": "\(delivery.id)", "agency.from": "\(delivery.routing.from)"])
+            }
+            return true
+        } catch {
+            logger.error("cannot store a delivered referral; the router will deliver it again",
+                         metadata: ["referral.id": "\(delivery.id)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    func apply(status: StatusUpdate) -> Bool {
+        do {
+            try ledger.apply(status)
+            logger.info("status update applied", metadata: [
+                "referral.id": "\(status.referral)", "referral.state": "\(status.state.rawValue)", "agency.actor": "\(status.actor)",
+            ])
+            return true
+        } catch {
+            logger.error("cannot apply a status update; the router will send it again",
+                         metadata: ["referral.id": "\(status.referral)", "error": "\(error)"])
+            return false
+        }
+    }
+
+    func answered(_ request: OutboundRequest, with reply: RouterMessage) {
+        do {
+            switch (request, reply) {
+            case (.submit(let referral), .submitted(_, let state)):
+                try ledger.markSubmitted(referral.id, state: state)
+                logger.info("referral acknowledged by the router", metadata: ["referral.id": "\(referral.id)", "referral.state": "\(state.rawValue)"])
+            case (.submit(let referral), .error(let error, _, _)):
+                try ledger.markRefused(referral.id, sentence: error.message)
+                logger.warning("the router refused a referral", metadata: ["referral.id": "\(referral.id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])
+            case (.transition(let transition, let id, _), .done(_, _, let state)):
+                try ledger.markAnswerDone(transition, for: id, state: state, actor: agency)
+                landed(transition, id)
+                logger.info("answer applied by the router", metadata: ["referral.id": "\(id)", "referral.state": "\(state.rawValue)"])
+            case (.transition(let transition, let id, _), .error(let error, _, _)):
+                try ledger.markAnswerRefused(transition, for: id, sentence: error.message)
+                landed(transition, id)
+                logger.warning("the router refused an answer", metadata: ["referral.id": "\(id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])
+            case (.report(let report), .reported):
+                logger.info("ledger report taken by the router", metadata: ["report.day": "\(report.day)", "report.entries": "\(report.entries.count)"])
+            case (.report(let report), .error(let error, _, _)):
+                logger.warning("the router refused the ledger report", metadata: ["report.day": "\(report.day)", "error.code": "\(error.code.rawValue)"])
+            default:
+                logger.warning("unexpected answer from the router", metadata: ["request": "\(request.key)"])
+            }
+        } catch {
+            // The next start resubmits what the ledger does not show as answered.
+            logger.error("cannot record the router's answer in the ledger", metadata: ["request": "\(request.key)", "error": "\(error)"])
+        }
+    }
+
+    func resendRequested(_ id: ReferralID) {
+        guard let referral = try? ledger.sentReferral(id) else {
+            logger.warning("the router asked for a referral this ledger does not hold", metadata: ["referral.id": "\(id)"])
+            return
+        }
+        logger.info("resending a referral on the router's request", metadata: ["referral.id": "\(id)"])
+        client.withLock { $0 }?.send(.submit(referral))
+    }
+
+    func connectionChanged(connected: Bool) {
+        if !connected {
+            // The client resends what it holds; the queue poll need not hand answers over again.
+            return
+        }
+        logger.info("router connection up", metadata: ["agency": "\(agency)"])
+    }
+
+    /// The inbox file: routing and personal as one readable JSON document.
+    static func inboxDocument(_ referral: Referral) throws -> Data {
+        let routing = try JSONSerialization.jsonObject(with: Data(referral.routing.canonicalJSON()))
+        let personal: Any = (try? JSONSerialization.jsonObject(with: Data(referral.personal), options: [.fragmentsAllowed]))
+            ?? ["encoded_base64": Data(referral.personal).base64EncodedString()]
+        return try JSONSerialization.data(withJSONObject: ["routing": routing, "personal": personal],
+                                          options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    }
+}
