@@ -1,0 +1,39 @@
+import Foundation
+import TsunagiRouter
+import TsunagiRuntime
+
+/// Where the coordinator tools find the store and the registry: explicit options win, then the
+/// router's config, then the installed defaults.
+public struct ToolPaths: Sendable, Equatable {
+    public static let defaultStore = "/var/lib/tsunagi/router.sqlite"
+    public static let defaultRegistry = "/etc/tsunagi/agencies.toml"
+
+    public let store: String
+    public let registry: String
+
+    public init(store: String, registry: String) {
+        self.store = store
+        self.registry = registry
+    }
+
+    public static func resolve(store: String?, registry: String?, routerConfig: String?) throws -> ToolPaths {
+        var fromConfig: RouterConfig?
+        if let routerConfig { fromConfig = try RouterConfig.load(path: routerConfig) }
+        return ToolPaths(store: store ?? fromConfig?.storePath ?? defaultStore,
+                         registry: registry ?? fromConfig?.registryPath ?? defaultRegistry)
+    }
+
+    /// The registry, or nil when the file is absent: the views then show bare agency ids.
+    /// A registry that exists but does not parse is an error worth stopping for.
+    public func loadRegistryIfPresent() throws -> AgencyRegistry? {
+        guard FileManager.default.fileExists(atPath: registry) else { return nil }
+        return try AgencyRegistry.load(path: registry)
+    }
+}
+
+/// A failure the command line reports with a sentence and exit status 2 (usage or config).
+public struct ToolUsageError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
