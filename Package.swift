@@ -59,10 +59,11 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
+        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

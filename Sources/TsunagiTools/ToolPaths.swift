@@ -37,3 +37,18 @@ public struct ToolUsageError: Error, CustomStringConvertible, Sendable {
     public init(_ message: String) { self.message = message }
     public var description: String { message }
 }
+
+/// The terminal's width in columns: $COLUMNS, else the tty's size, else 80.
+public enum TerminalSize {
+    public static func columns() -> Int {
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let columns = Int(text), columns >= 40 { return columns }
+        var size = winsize()
+        if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &size) == 0, size.ws_col >= 40 { return Int(size.ws_col) }
+        return 80
+    }
+}
+
+/// Writes a sentence to standard error (the command line's diagnostics).
+public func printError(_ message: String) {
+    FileHandle.standardError.write(Data(("tsunagi: " + message + "\n").utf8))
+}
