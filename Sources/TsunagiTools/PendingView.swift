@@ -79,14 +79,20 @@ public enum PendingView {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Shrinks the widest flexible columns (id, from, to, needs) until the row fits `total`.
+    /// Shrinks columns until the row fits `total`: first the id and needs (the agencies matter most
+    /// to a coordinator), then the widest of id, from, to and needs.
     static func fit(_ widths: [Int], into total: Int) -> [Int] {
         var widths = widths
-        let flexible = [0, 1, 2, 3]
-        let minimum = [8, 8, 8, 5]
-        while widths.reduce(0, +) + widths.count - 1 > total {
-            guard let widest = flexible.filter({ widths[$0] > minimum[$0] }).max(by: { widths[$0] < widths[$1] }) else { break }
-            widths[widest] -= 1
+        let phases: [(columns: [Int], minimum: [Int: Int])] = [
+            ([0, 3], [0: 14, 3: 10]),
+            ([0, 1, 2, 3], [0: 8, 1: 8, 2: 8, 3: 5]),
+        ]
+        for phase in phases {
+            while widths.reduce(0, +) + widths.count - 1 > total {
+                guard let widest = phase.columns.filter({ widths[$0] > phase.minimum[$0]! })
+                    .max(by: { widths[$0] < widths[$1] }) else { break }
+                widths[widest] -= 1
+            }
         }
         return widths
     }

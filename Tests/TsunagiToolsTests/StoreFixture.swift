@@ -36,6 +36,16 @@ final class StoreFixture {
     func add(_ id: String, from: String, to: String, created: CivilDate, state: HandoffState, due: CivilDate? = nil,
              outcome: String = "就職", needs: [Need] = [.employment], at now: Date = Date()) throws -> Routing {
         let routing = Self.routing(id, from: from, to: to, created: created, needs: needs)
+        let results = try store.apply(Self.requests(routing, state: state, due: due, outcome: outcome), at: now)
+        for result in results { if case .refused(let error) = result { throw StoreError("fixture refused: \(error)") } }
+        return routing
+    }
+
+    /// The requests that submit `routing` and walk it to `state`. `withdrawnBeforeDelivery` withdraws
+    /// from submitted (the destination never held it).
+    static func requests(_ routing: Routing, state: HandoffState, due: CivilDate? = nil, outcome: String = "就職",
+                         withdrawnBeforeDelivery: Bool = false) -> [StoreRequest] {
+        let created = CivilDate(routing.createdDate!, in: .japan)
         let sender = routing.from, destination = routing.to
         var requests: [StoreRequest] = [.submit(Referral(routing: routing, personal: Array("{\"name\":\"山田\"}".utf8)),
                                                  dueDay: due ?? created.adding(days: 3))]
@@ -46,12 +56,11 @@ final class StoreFixture {
         case .accepted: path = [(.confirmDelivery, destination, nil), (.accept, destination, nil)]
         case .declined: path = [(.confirmDelivery, destination, nil), (.decline, destination, "対象年齢外")]
         case .completed: path = [(.confirmDelivery, destination, nil), (.accept, destination, nil), (.complete, destination, outcome)]
-        case .withdrawn: path = [(.confirmDelivery, destination, nil), (.withdraw, sender, "本人の希望")]
+        case .withdrawn:
+            path = (withdrawnBeforeDelivery ? [] : [(.confirmDelivery, destination, nil)]) + [(.withdraw, sender, "本人の希望")]
         }
         requests += path.map { StoreRequest.transition($0.0, routing.id, by: $0.1, detail: $0.2) }
-        let results = try store.apply(requests, at: now)
-        for result in results { if case .refused(let error) = result { throw StoreError("fixture refused: \(error)") } }
-        return routing
+        return requests
     }
 
     func report(_ agency: String, day: CivilDate, _ entries: [LedgerEntry]) throws {
