@@ -14,7 +14,8 @@ public struct DayReferral: Sendable, Hashable {
 /// One agency's counts for a period, as the prefecture's tables use them.
 public struct AgencyPeriodCounts: Sendable, Hashable, Codable {
     public let agency: AgencyID
-    /// Referrals sent that reached their destination (delivered or further): each is one destination.
+    /// Referrals sent that reached their destination (delivered, accepted, declined or completed; not
+    /// withdrawn): each is one destination.
     public var referralsOut: Int = 0
     /// Referrals addressed to the agency that reached it.
     public var referralsIn: Int = 0
@@ -72,32 +73,25 @@ extension StoreReader {
                 guard let id = AgencyID(rawValue: agency) else { return }
                 change(&counts[id, default: AgencyPeriodCounts(agency: id)])
             }
-            let range: StatementArguments = [first.description, last.description]
-            // A referral reached its destination once the destination's worker held it: delivered or
-            // any later state, and a withdrawal that came after delivery.
-            let reached = """
-                (state IN ('delivered', 'accepted', 'declined', 'completed')
-                 OR (state = 'withdrawn' AND EXISTS (SELECT 1 FROM event e WHERE e.referral_seq = referral.seq AND e.state = 'delivered')))
-                """
+            // One pass over the covering created_day index. A referral reached its destination once
+            // the destination's worker held it: delivered, accepted, declined or completed. A withdrawn
+            // hand-off did not connect the person, so it is not a destination reached.
             for row in try Row.fetchAll(db, sql: """
-                SELECT from_agency, COUNT(*) FROM referral
-                WHERE created_day BETWEEN ? AND ? AND \(reached) GROUP BY from_agency
-                """, arguments: range) {
-                update(row[0]) { $0.referralsOut = row[1] }
-            }
-            for row in try Row.fetchAll(db, sql: """
-                SELECT to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome, COUNT(*) FROM referral
-                WHERE created_day BETWEEN ? AND ? AND \(reached) GROUP BY to_agency, state, outcome
-                """, arguments: range) {
-                let state = HandoffState(rawValue: row[1])
-                let number: Int = row[3]
-                update(row[0]) { counts in
+                SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome, COUNT(*)
+                FROM referral
+                WHERE created_day BETWEEN ? AND ? AND state IN ('delivered', 'accepted', 'declined', 'completed')
+                GROUP BY from_agency, to_agency, state, outcome
+                """, arguments: [first.description, last.description]) {
+                let state = HandoffState(rawValue: row[2])
+                let number: Int = row[4]
+                update(row[0]) { $0.referralsOut += number }
+                update(row[1]) { counts in
                     counts.referralsIn += number
                     switch state {
                     case .accepted: counts.accepted += number
                     case .completed:
                         counts.accepted += number
-                        let outcome = (row[2] as String?)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                        let outcome = (row[3] as String?)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
                         counts.completedByOutcome[outcome.isEmpty ? "不明" : outcome, default: 0] += number
                     case .declined: counts.declined += number
                     default: break

@@ -41,11 +41,11 @@ public struct PeriodReport: Sendable, Codable {
     public static let labels = (agency: "機関", referralsOut: "他機関へのつなぎ（つながった先数）", referralsIn: "他機関からのつなぎ",
                                 accepted: "受入", declined: "辞退", completed: "完了", outcomes: "完了の内訳")
 
-    public static func build(period: ReportPeriod, reader: StoreReader, registry: AgencyRegistry?) throws -> PeriodReport {
+    public static func build(period: ReportPeriod, reader: StoreReader, registry: AgencyDirectory?) throws -> PeriodReport {
         let counts = try reader.periodCounts(from: period.first, through: period.last)
         // Every registered agency appears, with zeros when it had no referrals: a table with a row
         // missing reads as an agency that did not report.
-        let agencies = Set(counts.keys).union(registry?.agencies.keys.map { $0 } ?? [])
+        let agencies = Set(counts.keys).union(registry?.entries.keys.map { $0 } ?? [])
         let rows = agencies.sorted().map { agency in
             let count = counts[agency] ?? AgencyPeriodCounts(agency: agency)
             return Row(agency: agency, name: registry?[agency]?.name ?? agency.rawValue,

@@ -6,7 +6,7 @@ import TsunagiStore
 /// `tsunagi show ID`: a referral's routing facts and its whole event history. The personal part
 /// is never read here: coordinators see routing facts only.
 public enum ReferralDetail {
-    public static func render(_ id: ReferralID, reader: StoreReader, registry: AgencyRegistry? = nil) throws -> String? {
+    public static func render(_ id: ReferralID, reader: StoreReader, registry: AgencyDirectory? = nil) throws -> String? {
         guard let summary = try reader.summary(of: id) else { return nil }
         let history = try reader.history(of: id)
         let routing = summary.routing

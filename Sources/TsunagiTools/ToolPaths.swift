@@ -1,4 +1,5 @@
 import Foundation
+import TsunagiCore
 import TsunagiRouter
 import TsunagiRuntime
 
@@ -23,11 +24,53 @@ public struct ToolPaths: Sendable, Equatable {
                          registry: registry ?? fromConfig?.registryPath ?? defaultRegistry)
     }
 
-    /// The registry, or nil when the file is absent: the views then show bare agency ids.
+    /// The registry's names, or nil when the file is absent: the views then show bare agency ids.
     /// A registry that exists but does not parse is an error worth stopping for.
-    public func loadRegistryIfPresent() throws -> AgencyRegistry? {
+    public func loadDirectoryIfPresent() throws -> AgencyDirectory? {
         guard FileManager.default.fileExists(atPath: registry) else { return nil }
-        return try AgencyRegistry.load(path: registry)
+        return try AgencyDirectory.load(path: registry)
+    }
+}
+
+/// What the coordinator tools need from agencies.toml: names, and who runs a worker. Unlike the
+/// router's loader it does not read the key files, which a coordinator's account may not see.
+public struct AgencyDirectory: Sendable {
+    public struct Entry: Sendable, Hashable {
+        public let id: AgencyID
+        public let name: String
+        public let region: String
+        /// Listed with a public key: it runs a worker and sends daily ledger reports.
+        public let runsWorker: Bool
+    }
+
+    public let entries: [AgencyID: Entry]
+
+    public init(entries: [Entry]) {
+        self.entries = Dictionary(entries.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    public subscript(id: AgencyID) -> Entry? { entries[id] }
+
+    public var reportingAgencies: Set<AgencyID> { Set(entries.values.filter(\.runsWorker).map(\.id)) }
+
+    struct File: Decodable {
+        var agency: [Agency]
+        struct Agency: Decodable {
+            var id: String
+            var name: String
+            var region: String?
+            var public_key: String?
+        }
+    }
+
+    public static func load(path: String) throws -> AgencyDirectory {
+        let file = try ConfigFile.load(File.self, from: path)
+        return AgencyDirectory(entries: try file.agency.map { entry in
+            guard let id = AgencyID(rawValue: entry.id) else {
+                throw ConfigError("\(path): '\(entry.id)' is not an agency id (lower-case ASCII like saposute.kochi)")
+            }
+            return Entry(id: id, name: entry.name, region: entry.region ?? "", runsWorker: !(entry.public_key ?? "").isEmpty)
+        })
     }
 }
 

@@ -34,9 +34,8 @@ struct Reconcile: ParsableCommand {
             day = CivilDate.today().adding(days: -1)
         }
         let result = try reportingFailures {
-            let registry = try paths.loadRegistryIfPresent()
             // Only agencies with a key run a worker; destination-only agencies send no reports.
-            let reporting = registry.map { Set($0.agencies.values.filter { $0.publicKey != nil }.map(\.id)) }
+            let reporting = try paths.loadDirectoryIfPresent()?.reportingAgencies
             return try Reconciler.run(day: day, reader: StoreReader(path: paths.store),
                                       repairStore: repair ? RouterStore(path: paths.store) : nil,
                                       reportingAgencies: reporting)

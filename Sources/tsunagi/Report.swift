@@ -28,7 +28,7 @@ struct Report: ParsableCommand {
             throw ExitCode(2)
         }
         let report = try reportingFailures {
-            try PeriodReport.build(period: parsed, reader: StoreReader(path: paths.store), registry: paths.loadRegistryIfPresent())
+            try PeriodReport.build(period: parsed, reader: StoreReader(path: paths.store), registry: paths.loadDirectoryIfPresent())
         }
         print(report.render(format), terminator: "")
     }

@@ -19,7 +19,7 @@ struct Show: ParsableCommand {
             throw ExitCode(2)
         }
         let text = try reportingFailures {
-            try ReferralDetail.render(referral, reader: StoreReader(path: paths.store), registry: try? paths.loadRegistryIfPresent())
+            try ReferralDetail.render(referral, reader: StoreReader(path: paths.store), registry: try? paths.loadDirectoryIfPresent())
         }
         guard let text else {
             printError("no referral \(referral) in \(paths.store)")

@@ -36,7 +36,8 @@ import TsunagiStore
                   withdrawnBeforeDelivery: Bool = false, counted: Bool = true) {
             let routing = StoreFixture.routing(id, from: from, to: to, created: created)
             requests += StoreFixture.requests(routing, state: state, outcome: outcome, withdrawnBeforeDelivery: withdrawnBeforeDelivery)
-            let reached = state != .submitted && !(state == .withdrawn && withdrawnBeforeDelivery)
+            // A withdrawn hand-off connected nobody, whether or not it had been delivered.
+            let reached = state != .submitted && state != .withdrawn
             guard counted, reached else { return }
             count(from) { $0.referralsOut += 1 }
             count(to) { counts in
@@ -59,7 +60,7 @@ import TsunagiStore
             make("peer-three-\(index)", from: "peer-support.kochi", to: destination, created: date("2022-11-15"),
                  state: index == 0 ? .completed : .accepted, outcome: "就職")
         }
-        // One not yet reached and one withdrawn before delivery: no destination reached, not counted.
+        // One not yet reached and one withdrawn: no destination reached, not counted.
         make("peer-pending", from: "peer-support.kochi", to: "saposute.nankoku", created: date("2023-03-30"), state: .submitted)
         make("peer-withdrawn", from: "peer-support.kochi", to: "saposute.nankoku", created: date("2022-06-01"),
              state: .withdrawn, withdrawnBeforeDelivery: true)
