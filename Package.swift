@@ -98,6 +98,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
+        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime"]),
     ],
     swiftLanguageModes: [.v6]
 )

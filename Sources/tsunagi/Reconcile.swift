@@ -1,0 +1,46 @@
+import ArgumentParser
+import TsunagiCore
+import TsunagiStore
+import TsunagiTools
+
+/// `tsunagi reconcile`: every agency's daily ledger against the router's store.
+/// Exit status: 0 all agree, 1 discrepancies remain (repair requests made still count until the
+/// next run confirms them), 2 usage or config errors.
+struct Reconcile: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compare each agency's ledger report for a day with the router's store and repair what can be repaired.")
+
+    @OptionGroup var location: StoreLocationOptions
+
+    @Option(help: "The day to check, YYYY-MM-DD (default: yesterday in Japan).")
+    var date: String?
+
+    @Flag(help: "JSON instead of the human report.")
+    var json = false
+
+    @Flag(inversion: .prefixedNo, help: "Ask the router to redeliver and the workers to resend what is missing.")
+    var repair = true
+
+    func run() throws {
+        let paths = try location.paths()
+        let day: CivilDate
+        if let date {
+            guard let parsed = CivilDate(date) else {
+                printError("--date '\(date)' is not a date: write YYYY-MM-DD")
+                throw ExitCode(2)
+            }
+            day = parsed
+        } else {
+            day = CivilDate.today().adding(days: -1)
+        }
+        let result = try reportingFailures {
+            // Only agencies with a key run a worker; destination-only agencies send no reports.
+            let reporting = try paths.loadDirectoryIfPresent()?.reportingAgencies
+            return try Reconciler.run(day: day, reader: StoreReader(path: paths.store),
+                                      repairStore: repair ? RouterStore(path: paths.store) : nil,
+                                      reportingAgencies: reporting)
+        }
+        print(json ? ReconcileReport.json(result) : ReconcileReport.text(result), terminator: "")
+        if !result.allAgree { throw ExitCode(result.exitStatus) }
+    }
+}
