@@ -193,10 +193,11 @@ public struct Socket: ~Copyable {
                 if error == .wouldBlock && received.frames.isEmpty { return nil }
                 throw error
             }
-            if received.frames.isEmpty {
-                received.userID = message.property("User-Id")
-                received.peerAddress = message.property("Peer-Address")
-            }
+            // Each property comes from the first frame that carries it: when zmq_poll has
+            // prefetched a ROUTER's message, libzmq 4.3.4 leaves the routing-id frame without
+            // the connection's metadata (router_t::xhas_in), and only the frames after it have it.
+            if received.userID == nil { received.userID = message.property("User-Id") }
+            if received.peerAddress == nil { received.peerAddress = message.property("Peer-Address") }
             received.frames.append(message.bytes)
             if !message.hasMore { return received }
         }
