@@ -208,10 +208,19 @@ public struct Socket: ~Copyable {
     public func receive(timeoutMilliseconds: Int) throws(ZMQError) -> ReceivedMessage? {
         var poller = Poller()
         poller.register(self, for: .readable)
-        guard try poller.poll(timeoutMilliseconds: timeoutMilliseconds).first?.contains(.readable) == true else {
-            return nil
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        var wait = timeoutMilliseconds
+        while true {
+            if try poller.poll(timeoutMilliseconds: wait).first?.contains(.readable) == true,
+               let message = try receive(flags: .dontWait) {
+                return message
+            }
+            // A signal ends zmq_poll early with nothing ready: wait again for the time left.
+            if timeoutMilliseconds < 0 { continue }
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return nil }
+            wait = max(1, Int((left / .milliseconds(1)).rounded(.up)))
         }
-        return try receive(flags: .dontWait)
     }
 }
 
