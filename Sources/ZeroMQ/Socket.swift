@@ -43,6 +43,9 @@ public struct ReceivedMessage: Sendable {
 public struct Socket: ~Copyable {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
+    /// Held so that the context outlives the socket: a context released while one of its sockets
+    /// is open would block for ever in `zmq_ctx_term`, waiting for that socket to close.
+    private let context: Context
 
     /// Opens a socket with `linger` set to 0: a socket that closes drops what it could not send
     /// rather than holding the context open.
@@ -56,6 +59,7 @@ public struct Socket: ~Copyable {
         }
         self.handle = handle
         self.type = type
+        self.context = context
     }
 
     deinit {
