@@ -102,12 +102,6 @@ final class DecisionLog: @unchecked Sendable {
             if !arrived.wait(until: deadline) { return nil }
         }
     }
-
-    func count(for key: CurveKey) -> Int {
-        arrived.lock()
-        defer { arrived.unlock() }
-        return decisions.count { $0.publicKey == key }
-    }
 }
 
 extension Array where Element == UInt8 {
