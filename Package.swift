@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
-        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime"]),
+        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -25,7 +25,7 @@ public enum NetworkInit {
             try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let chosenPort = try port ?? freeLoopbackPort()
-        try writeKeyFiles(name: "router", to: keys)
+        _ = try CurveCertificate.write(keyPair: .generate(), name: "router", to: keys)
         var registry = """
             # The agency registry: who may connect (by public key) and who may receive referrals.
             # ack_due_business_days: business days (weekends, national holidays and 12/29-1/3 off)
@@ -33,7 +33,7 @@ public enum NetworkInit {
 
             """
         for agency in agencies {
-            try writeKeyFiles(name: agency.id.rawValue, to: keys)
+            _ = try CurveCertificate.write(keyPair: .generate(), name: agency.id.rawValue, to: keys)
             registry += """
 
                 [[agency]]
@@ -81,13 +81,6 @@ public enum NetworkInit {
             workerPaths[agency.id] = path
         }
         return Result(directory: directory, routerConfigPath: routerConfigPath, workerConfigPaths: workerPaths, endpoint: endpoint)
-    }
-
-    static func writeKeyFiles(name: String, to folder: String) throws {
-        let certificate = CurveCertificate(keyPair: try CurveKeyPair.generate(), metadata: ["name": name])
-        let base = (folder as NSString).appendingPathComponent(name)
-        try write(certificate.fileText(includingSecret: true), to: base + ".key")
-        try write(certificate.fileText(includingSecret: false), to: base + ".pub", mode: 0o644)
     }
 
     static func write(_ text: String, to path: String, mode: Int = 0o600) throws {

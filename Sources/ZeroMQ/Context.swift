@@ -1,4 +1,5 @@
 import CZeroMQ
+import Synchronization
 
 /// A libzmq context: owns the I/O threads and every socket made from it.
 ///
@@ -8,6 +9,9 @@ import CZeroMQ
 /// finite `linger`.
 public final class Context: @unchecked Sendable {
     let handle: UnsafeMutableRawPointer
+    /// Set once `terminate()` starts: `zmq_ctx_term` frees the context, so no libzmq call may
+    /// use `handle` after that (a second term or a late shutdown would read freed memory).
+    private let terminationStarted = Mutex(false)
 
     public init(ioThreads: Int32 = 1) throws(ZMQError) {
         guard let handle = zmq_ctx_new() else { throw ZMQError.last }
@@ -18,18 +22,30 @@ public final class Context: @unchecked Sendable {
     }
 
     /// Makes every blocking call on this context's sockets return `ZMQError.terminated`.
-    /// Safe to call from any thread, more than once.
+    /// Safe to call from any thread, more than once, also after `terminate()`.
     public func shutdown() {
-        _ = zmq_ctx_shutdown(handle)
+        // Holding the lock keeps a concurrent `terminate()` from freeing the context mid-call.
+        terminationStarted.withLock { started in
+            if !started { _ = zmq_ctx_shutdown(handle) }
+        }
     }
 
-    /// Shuts down and waits until every socket of the context is closed.
+    /// Shuts down and waits until every socket of the context is closed. Only the first call
+    /// waits; later ones (and deinit) return at once.
     public func terminate() {
-        shutdown()
-        while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+        let alreadyStarted = terminationStarted.withLock { started in
+            defer { started = true }
+            if !started { _ = zmq_ctx_shutdown(handle) }
+            return started
+        }
+        if !alreadyStarted { terminateHandle() }
     }
 
     deinit {
+        if !terminationStarted.withLock({ $0 }) { terminateHandle() }
+    }
+
+    private func terminateHandle() {
         while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
     }
 

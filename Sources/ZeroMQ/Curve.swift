@@ -65,6 +65,8 @@ public enum Z85 {
     public static func decode(_ text: String) -> [UInt8]? {
         let count = text.utf8.count
         guard count % 5 == 0 else { return nil }
+        // libzmq refuses empty text, yet encodes no bytes as it: keep the round trip whole.
+        if count == 0 { return [] }
         let alphabet = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
         guard text.allSatisfy({ alphabet.contains($0) }) else { return nil }
         var bytes = [UInt8](repeating: 0, count: count / 5 * 4)

@@ -69,8 +69,9 @@ public struct CurveCertificate: Sendable, Equatable {
         var section = ""
         var curve: [String: String] = [:]
         var metadata: [String: String] = [:]
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            let line = rawLine.hasSuffix("\r") ? rawLine.dropLast() : rawLine
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n"
+        // would leave a CRLF file (a certificate saved on Windows) as a single line.
+        for line in text.split(whereSeparator: \.isNewline) {
             let trimmed = line.trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty || trimmed.hasPrefix("#") { continue }
             let indented = line.first == " " || line.first == "\t"

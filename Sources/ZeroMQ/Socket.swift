@@ -43,6 +43,9 @@ public struct ReceivedMessage: Sendable {
 public struct Socket: ~Copyable {
     let handle: UnsafeMutableRawPointer
     public let type: SocketType
+    /// Held so that the context outlives the socket: a context released while one of its sockets
+    /// is open would block for ever in `zmq_ctx_term`, waiting for that socket to close.
+    private let context: Context
 
     /// Opens a socket with `linger` set to 0: a socket that closes drops what it could not send
     /// rather than holding the context open.
@@ -56,6 +59,7 @@ public struct Socket: ~Copyable {
         }
         self.handle = handle
         self.type = type
+        self.context = context
     }
 
     deinit {
@@ -193,8 +197,9 @@ public struct Socket: ~Copyable {
                 if error == .wouldBlock && received.frames.isEmpty { return nil }
                 throw error
             }
-            // A ROUTER makes the routing-id frame itself, so it carries no metadata: take it
-            // from the first frame that came over the wire.
+            // Each property comes from the first frame that carries it: when zmq_poll has
+            // prefetched a ROUTER's message, libzmq 4.3.4 leaves the routing-id frame without
+            // the connection's metadata (router_t::xhas_in), and only the frames after it have it.
             if received.userID == nil { received.userID = message.property("User-Id") }
             if received.peerAddress == nil { received.peerAddress = message.property("Peer-Address") }
             received.frames.append(message.bytes)
@@ -207,10 +212,19 @@ public struct Socket: ~Copyable {
     public func receive(timeoutMilliseconds: Int) throws(ZMQError) -> ReceivedMessage? {
         var poller = Poller()
         poller.register(self, for: .readable)
-        guard try poller.poll(timeoutMilliseconds: timeoutMilliseconds).first?.contains(.readable) == true else {
-            return nil
+        let deadline = ContinuousClock.now + .milliseconds(timeoutMilliseconds)
+        var wait = timeoutMilliseconds
+        while true {
+            if try poller.poll(timeoutMilliseconds: wait).first?.contains(.readable) == true,
+               let message = try receive(flags: .dontWait) {
+                return message
+            }
+            // A signal ends zmq_poll early with nothing ready: wait again for the time left.
+            if timeoutMilliseconds < 0 { continue }
+            let left = ContinuousClock.now.duration(to: deadline)
+            if left <= .zero { return nil }
+            wait = max(1, Int((left / .milliseconds(1)).rounded(.up)))
         }
-        return try receive(flags: .dontWait)
     }
 }
 

@@ -1,3 +1,4 @@
+import ZeroMQ
 import Foundation
 import Testing
 import TsunagiCore
@@ -25,7 +26,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
                 .write(toFile: etc + "/" + file, atomically: true, encoding: .utf8)
         }
         for name in ["router"] + SeedAgencies.all.map(\.id.rawValue) {
-            try NetworkInit.writeKeyFiles(name: name, to: etc + "/keys")
+            _ = try CurveCertificate.write(keyPair: .generate(), name: name, to: etc + "/keys")
         }
         return root
     }
