@@ -46,6 +46,12 @@ extension [UInt8] {
     /// A JSON string: quotes, backslashes and control characters escaped; other UTF-8 as is.
     fileprivate mutating func appendString(_ text: String) {
         append(UInt8(ascii: "\""))
+        // Nearly every string needs no escaping: copy it whole.
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            append(contentsOf: text.utf8)
+            append(UInt8(ascii: "\""))
+            return
+        }
         for byte in text.utf8 {
             switch byte {
             case UInt8(ascii: "\""): append(contentsOf: [92, 34])

@@ -94,7 +94,7 @@ extension Transition {
         -> Result<Outcome, TransitionRefusal>
     {
         guard party == actor else { return .failure(.wrongActor(self, required: actor)) }
-        if requiresDetail, (detail ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if requiresDetail, (detail ?? "").isBlank {
             return .failure(.detailRequired(self))
         }
         // A late or repeated delivery confirmation changes nothing once the referral has moved on.

@@ -17,6 +17,10 @@ extension Routing {
         guard bytes.count <= Limits.routingBytes else {
             throw ProtocolError(.tooLarge, "the routing part is \(bytes.count) bytes; at most \(Limits.routingBytes) are allowed")
         }
+        if let routing = RoutingFastDecoder.decode(bytes) {
+            try routing.validate()
+            return routing
+        }
         let routing: Routing
         do {
             routing = try JSONDecoder().decode(Routing.self, from: Data(bytes))
@@ -40,23 +44,24 @@ extension Routing {
         if Set(needs).count != needs.count {
             throw ProtocolError(.invalidReferral, "routing.needs lists a need twice")
         }
-        if Routing.parseTimestamp(createdAt) == nil {
+        guard let created = Routing.parseTimestamp(createdAt) else {
             throw ProtocolError(.invalidReferral, "routing.created_at '\(createdAt.prefix(40))' is not an ISO 8601 time with offset, e.g. 2026-11-27T09:30:00+09:00")
         }
         try Routing.checkText(municipality, field: "routing.municipality")
         try Routing.checkText(consent.recordedBy, field: "routing.consent.recorded_by", code: .noConsent)
-        if let created = Routing.parseTimestamp(createdAt),
-           consent.obtainedOn > CivilDate(created, in: .japan) {
+        if consent.obtainedOn > CivilDate(created, in: .japan) {
             throw ProtocolError(.noConsent, "routing.consent.obtained_on \(consent.obtainedOn) is after the referral was created: consent must come first")
         }
     }
 
     private static func checkText(_ text: String, field: String, code: ErrorCode = .invalidReferral) throws(ProtocolError) {
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if text.isBlank {
             throw ProtocolError(code, "\(field) is empty")
         }
-        if text.count > Limits.shortText {
-            throw ProtocolError(.tooLarge, "\(field) is \(text.count) characters; at most \(Limits.shortText) are allowed")
+        // Counted in Unicode code points, as JSON Schema's maxLength counts.
+        let length = text.unicodeScalars.count
+        if length > Limits.shortText {
+            throw ProtocolError(.tooLarge, "\(field) is \(length) characters; at most \(Limits.shortText) are allowed")
         }
     }
 
@@ -64,9 +69,7 @@ extension Routing {
     public var createdDate: Date? { Routing.parseTimestamp(createdAt) }
 
     public static func parseTimestamp(_ text: String) -> Date? {
-        guard text.utf8.count <= 40 else { return nil }
-        if let date = try? Date(text, strategy: .iso8601) { return date }
-        return try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        Timestamp.epochSeconds(text).map { Date(timeIntervalSince1970: $0) }
     }
 
     /// Turns a decoding failure into the error a sender can act on, naming the field.
@@ -101,5 +104,12 @@ extension Routing {
         @unknown default:
             return ProtocolError(.invalidReferral, "the routing part does not match the referral schema")
         }
+    }
+}
+
+extension String {
+    /// Empty or only white space (any Unicode white space, such as the ideographic space U+3000).
+    public var isBlank: Bool {
+        !unicodeScalars.contains { !$0.properties.isWhitespace }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TsunagiCore
 import TsunagiRuntime
 import TsunagiStore
@@ -45,21 +46,34 @@ struct RouterLoop {
         nextWatchdog = now
     }
 
-    /// One inbound request waiting for its answer until the batch commits.
-    enum Pending {
-        case immediate(RouterMessage)
-        case stored(index: Int, command: String, referral: String)
+    /// A request waiting in a batch for its commit, with what its answer needs.
+    struct Waiting {
+        let routingID: [UInt8]
+        let agency: AgencyID
+        let request: StoreRequest
+        let command: String
+        let referral: String
     }
+
+    /// The batch being gathered while the previous one commits.
+    var openBatch: [Waiting] = []
+    /// The batch whose transaction is on the store's writer thread, if any.
+    var committing: [Waiting]?
+    /// Where the writer thread leaves a finished commit's results for this thread.
+    let commitResults = CommitMailbox()
 
     mutating func serve(_ socket: borrowing Socket) {
         var poller = Poller()
         poller.register(socket, for: .readable)
+        poller.register(fileDescriptor: commitResults.wakeSignal.fileDescriptor, for: .readable)
         while !router.stopRequested {
             do {
-                let ready = try poller.poll(timeoutMilliseconds: 100)
-                if ready[0].contains(.readable) {
-                    try handleBatch(socket)
-                }
+                _ = try poller.poll(timeoutMilliseconds: 100)
+                commitResults.wakeSignal.clear()
+                if let results = commitResults.take() { finishCommit(results, socket: socket) }
+                // A full batch waiting on a commit leaves further messages queued in libzmq.
+                if openBatch.count < router.config.maxBatch { try takeIn(socket) }
+                startCommitIfIdle()
                 let now = clock.now
                 if now >= nextHousekeeping {
                     housekeeping(socket, now: now)
@@ -71,21 +85,30 @@ struct RouterLoop {
                 logger.error("router loop error", metadata: ["error": "\(error)"])
             }
         }
+        // Graceful stop: finish the commit under way and the batch gathered, answer them, close.
+        while committing != nil || !openBatch.isEmpty {
+            startCommitIfIdle()
+            guard let results = commitResults.wait(timeout: .seconds(30)) else {
+                logger.error("the store did not finish its last commit in time")
+                break
+            }
+            finishCommit(results, socket: socket)
+        }
     }
 
     // MARK: Batches
 
-    /// Drains what is waiting (up to max_batch), commits it in one transaction, then answers.
-    mutating func handleBatch(_ socket: borrowing Socket) throws {
-        var answers: [(routingID: [UInt8], agency: AgencyID?, pending: Pending)] = []
-        var requests: [StoreRequest] = []
+    /// Reads what has arrived (up to the open batch's room): answers what needs no store at
+    /// once, and gathers the rest into the open batch.
+    mutating func takeIn(_ socket: borrowing Socket) throws {
         let now = clock.now
-        while answers.count < router.config.maxBatch, let message = try socket.receive(flags: .dontWait) {
+        while openBatch.count < router.config.maxBatch, let message = try socket.receive(flags: .dontWait) {
             guard let routingID = message.frames.first else { continue }
             let frames = Array(message.frames.dropFirst())
             guard let userID = message.userID, let agency = AgencyID(rawValue: userID) else {
                 // Only reachable if a connection bypassed the authenticator; answer and count it.
-                answers.append((routingID, nil, .immediate(refusal(.unauthenticated, "this connection is not authenticated: connect with CURVE and a registered key", frames))))
+                answer(refusal(.unauthenticated, "this connection is not authenticated: connect with CURVE and a registered key", frames),
+                       to: routingID, agency: nil, socket: socket)
                 continue
             }
             noteHeard(agency, routingID: routingID, at: now)
@@ -93,56 +116,66 @@ struct RouterLoop {
             do {
                 decoded = try WorkerMessage.decode(frames)
             } catch {
-                answers.append((routingID, agency, .immediate(.error(error, command: commandName(frames), referral: referralNamed(in: frames)))))
+                answer(.error(error, command: commandName(frames), referral: referralNamed(in: frames)),
+                       to: routingID, agency: agency, socket: socket)
                 continue
             }
             switch admit(decoded, from: agency) {
             case .answer(let reply):
-                answers.append((routingID, agency, .immediate(reply)))
+                answer(reply, to: routingID, agency: agency, socket: socket)
             case .store(let request, let command, let referral):
-                answers.append((routingID, agency, .stored(index: requests.count, command: command, referral: referral)))
-                requests.append(request)
+                openBatch.append(Waiting(routingID: routingID, agency: agency, request: request, command: command, referral: referral))
             case .nothing:
                 continue
             }
         }
-        var results: [StoreResult] = []
-        var storeFailure: String?
-        if !requests.isEmpty {
-            do {
-                results = try router.store.apply(requests)
-            } catch {
-                storeFailure = "\(error)"
-                logger.error("store write failed; nothing in this batch was acknowledged", metadata: [
-                    "batch.size": "\(requests.count)", "error": "\(error)",
-                ])
-            }
-        }
-        for answer in answers {
-            let reply: RouterMessage?
-            switch answer.pending {
-            case .immediate(let message):
-                reply = message
-            case .stored(let index, let command, let referral):
-                if let storeFailure {
-                    reply = .error(ProtocolError(.storeUnavailable,
-                        "the router could not store this (\(storeFailure)); nothing was recorded: send it again later"),
-                        command: command, referral: referral)
-                } else {
-                    reply = afterCommit(results[index], request: requests[index], agency: answer.agency!, socket: socket, now: now)
+    }
+
+    /// Hands the open batch to the store when no commit is under way: one transaction, one fsync.
+    mutating func startCommitIfIdle() {
+        guard committing == nil, !openBatch.isEmpty else { return }
+        let batch = openBatch
+        openBatch = []
+        committing = batch
+        let mailbox = commitResults
+        router.store.applyInBackground(batch.map(\.request)) { result in mailbox.put(result) }
+    }
+
+    /// Answers every request of the committed batch, now that it is on disk, and pushes what it caused.
+    mutating func finishCommit(_ results: Result<[StoreResult], StoreError>, socket: borrowing Socket) {
+        guard let batch = committing else { return }
+        committing = nil
+        let now = clock.now
+        switch results {
+        case .success(let results):
+            for (waiting, result) in zip(batch, results) {
+                if let reply = afterCommit(result, request: waiting.request, agency: waiting.agency, socket: socket, now: now) {
+                    answer(reply, to: waiting.routingID, agency: waiting.agency, socket: socket)
                 }
             }
-            if let reply {
-                if case .error(let error, _, _) = reply {
-                    router.counters.count(error.code)
-                    logger.notice("request refused", metadata: [
-                        "agency": "\(answer.agency?.rawValue ?? "unauthenticated")", "error.code": "\(error.code.rawValue)",
-                        "error.name": "\(error.code.name)",
-                    ])
-                }
-                send(reply, to: answer.routingID, agency: answer.agency, socket: socket)
+        case .failure(let error):
+            logger.error("store write failed; nothing in this batch was acknowledged", metadata: [
+                "batch.size": "\(batch.count)", "error": "\(error)",
+            ])
+            for waiting in batch {
+                answer(.error(ProtocolError(.storeUnavailable,
+                    "the router could not store this (\(error)); nothing was recorded: send it again later"),
+                    command: waiting.command, referral: waiting.referral),
+                       to: waiting.routingID, agency: waiting.agency, socket: socket)
             }
         }
+    }
+
+    /// Sends an answer, counting and logging refusals (codes and agencies only).
+    mutating func answer(_ reply: RouterMessage, to routingID: [UInt8], agency: AgencyID?, socket: borrowing Socket) {
+        if case .error(let error, _, _) = reply {
+            router.counters.count(error.code)
+            logger.notice("request refused", metadata: [
+                "agency": "\(agency?.rawValue ?? "unauthenticated")", "error.code": "\(error.code.rawValue)",
+                "error.name": "\(error.code.name)",
+            ])
+        }
+        send(reply, to: routingID, agency: agency, socket: socket)
     }
 
     enum Admission {
@@ -414,5 +447,36 @@ struct RouterLoop {
         guard frames.count >= 2, frames[1].count <= 32, let text = String(validating: frames[1], as: UTF8.self),
               Command(rawValue: text) != nil else { return "" }
         return text
+    }
+}
+
+/// Hands a finished commit from the store's writer thread to the router's thread, and wakes it.
+final class CommitMailbox: Sendable {
+    let wakeSignal = WakeSignal()
+    private let slot = Mutex<Result<[StoreResult], StoreError>?>(nil)
+    private let filled = DispatchSemaphore(value: 0)
+
+    func put(_ result: Result<[StoreResult], StoreError>) {
+        slot.withLock { $0 = result }
+        filled.signal()
+        wakeSignal.wake()
+    }
+
+    func take() -> Result<[StoreResult], StoreError>? {
+        guard filled.wait(timeout: .now()) == .success else { return nil }
+        return slot.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
+
+    /// Blocks until a commit finishes (used only while stopping).
+    func wait(timeout: Duration) -> Result<[StoreResult], StoreError>? {
+        let nanoseconds = Int(timeout.components.seconds) * 1_000_000_000
+        guard filled.wait(timeout: .now() + .nanoseconds(nanoseconds)) == .success else { return nil }
+        return slot.withLock { value in
+            defer { value = nil }
+            return value
+        }
     }
 }

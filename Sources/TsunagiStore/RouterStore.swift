@@ -93,6 +93,22 @@ public final class RouterStore: Sendable {
         }
     }
 
+    /// The same as `apply`, without waiting: the batch commits on the store's writer thread and
+    /// `completion` gets the results there. Batches commit in the order they are given, so a
+    /// caller can gather the next batch while this one waits for its fsync (group commit).
+    public func applyInBackground(_ requests: [StoreRequest], at now: Date = Date(),
+                                  completion: @escaping @Sendable (Result<[StoreResult], StoreError>) -> Void) {
+        let timestamp = Timestamps.iso(now)
+        pool.asyncWrite({ db in
+            var writer = BatchWriter(db: db, timestamp: timestamp)
+            return try requests.map { try writer.apply($0) }
+        }, completion: { _, result in
+            completion(result.mapError { error in
+                StoreError("the store refused the write: \((error as? DatabaseError)?.message ?? "\(error)")")
+            })
+        })
+    }
+
     // MARK: Reads for the router
 
     /// Referrals addressed to `agency` that its worker has not confirmed, oldest first, plus

@@ -25,3 +25,43 @@ struct CanonicalJSONTests {
         #expect(try Routing.decode(json: Self.routing.canonicalJSON()) == Self.routing)
     }
 }
+
+@Suite("Fast routing decoder")
+struct RoutingFastDecoderTests {
+    @Test("decodes what JSONDecoder decodes, to the same value")
+    func agreesWithJSONDecoder() throws {
+        var plain = CanonicalJSONTests.routing
+        plain.municipality = "高知市"
+        let documents = [
+            plain.canonicalJSON(),
+            Array(#"""
+            { "id": "x-1", "from": "saposute.kochi", "to": "welfare-office.aki", "created_at": "2026-11-26T09:30:00+09:00",
+              "needs": ["medical", "other"], "age_band": "60s+", "sex": "male", "municipality": "須崎市",
+              "consent": {"basis": "vital-interest", "obtained_on": "2026-11-26", "recorded_by": "保健師B", "note": 3},
+              "due_date": null, "extra": [1, true, {"a": null}] }
+            """#.utf8),
+        ]
+        for document in documents {
+            let fast = try #require(RoutingFastDecoder.decode(document))
+            #expect(fast == (try JSONDecoder().decode(Routing.self, from: Data(document))))
+        }
+    }
+
+    @Test("a document with escapes goes the slow way and decodes all the same")
+    func escapesFallBack() throws {
+        let document = CanonicalJSONTests.routing.canonicalJSON()
+        #expect(RoutingFastDecoder.decode(document) == nil)
+        var routing = CanonicalJSONTests.routing
+        routing.municipality = "高知市"
+        routing.consent.recordedBy = "相談員/A"
+        #expect(try Routing.decode(json: routing.canonicalJSON()) == routing)
+    }
+
+    @Test("leaves anything unusual to JSONDecoder", arguments: [
+        #"{"id":"a"}"#, #"{"id":"a","id":"b"}"#, #"[1,2]"#, #"{"needs":"x"}"#, "{", "",
+        #"{"id":"a\"b"}"#, #"{"id": 12}"#,
+    ])
+    func declines(_ text: String) {
+        #expect(RoutingFastDecoder.decode(Array(text.utf8)) == nil)
+    }
+}

@@ -2,12 +2,13 @@
 import Glibc
 #endif
 
-/// A pipe another thread writes to wake a socket loop that polls its read end beside its sockets.
-final class WakeSignal: Sendable {
-    let fileDescriptor: Int32
+/// A pipe another thread writes to wake a socket loop that polls its read end beside its sockets
+/// (`Poller.register(fileDescriptor:for:)`): the one safe way to poke a thread blocked in zmq_poll.
+public final class WakeSignal: Sendable {
+    public let fileDescriptor: Int32
     private let writeEnd: Int32
 
-    init() {
+    public init() {
         var ends: [Int32] = [0, 0]
         precondition(pipe(&ends) == 0, "pipe failed")
         for end in ends {
@@ -24,12 +25,12 @@ final class WakeSignal: Sendable {
     }
 
     /// Never blocks: a full pipe already means "wake up".
-    func wake() {
+    public func wake() {
         var byte: UInt8 = 1
         _ = write(writeEnd, &byte, 1)
     }
 
-    func clear() {
+    public func clear() {
         var buffer = [UInt8](repeating: 0, count: 256)
         while read(fileDescriptor, &buffer, buffer.count) > 0 {}
     }
