@@ -31,8 +31,9 @@ public enum OutboundRequest: Sendable, Hashable {
 /// What the client hands back to the worker. Called on the client's thread: do the durable work
 /// before returning, because the router is told as soon as these return true.
 public protocol RouterClientDelegate: Sendable {
-    /// A referral for this agency. Return true once it is stored durably (or was already).
-    func store(delivery: Referral) -> Bool
+    /// Referrals for this agency that arrived together, in order. Return, for each, true once it
+    /// is stored durably (or was already): storing them in one transaction is the point.
+    func store(deliveries: [Referral]) -> [Bool]
     /// A status change of a referral this agency is party to. Return true once applied durably.
     func apply(status: StatusUpdate) -> Bool
     /// The router's answer to a request: an acknowledgement or a final refusal.
@@ -150,6 +151,8 @@ struct ClientSession {
     var connected = false
     /// When anything was last sent: a PING goes only after a quiet heartbeat interval.
     var lastSent = ContinuousClock.now
+    /// Deliveries read in this poll and not yet handed to the worker.
+    var deliveries: [Referral] = []
 
     init(client: RouterClient) { self.client = client }
 
@@ -219,6 +222,7 @@ struct ClientSession {
                     lastHeard = clock.now
                     handle(message.frames, socket: socket, wasConnected: &wasConnected)
                 }
+                storeDeliveries(on: socket)
             }
             let heartbeat = Duration.milliseconds(WireProtocol.heartbeatIntervalMilliseconds)
             if now - lastHeard > .milliseconds(WireProtocol.peerTimeoutMilliseconds) {
@@ -280,6 +284,12 @@ struct ClientSession {
             logger.warning("unreadable message from the router", metadata: ["error": "\(error)"])
             return
         }
+        if case .deliver(let referral) = message {
+            deliveries.append(referral)
+            return
+        }
+        // Whatever follows a delivery (its withdrawal, say) must find it stored.
+        storeDeliveries(on: socket)
         switch message {
         case .welcome(let agency, _):
             if !connected {
@@ -291,10 +301,8 @@ struct ClientSession {
             }
         case .pong:
             break
-        case .deliver(let referral):
-            if client.delegate.store(delivery: referral) {
-                send(.transition(.confirmDelivery, referral.id, detail: nil), on: socket)
-            }
+        case .deliver:
+            break
         case .status(let update):
             if client.delegate.apply(status: update) {
                 send(.statusAck(sequence: update.sequence), on: socket)
@@ -321,6 +329,16 @@ struct ClientSession {
                     "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)", "command": "\(command)",
                 ])
             }
+        }
+    }
+
+    /// Hands the deliveries gathered from one poll to the worker at once, then confirms each it stored.
+    mutating func storeDeliveries(on socket: borrowing Socket) {
+        guard !deliveries.isEmpty else { return }
+        let batch = deliveries
+        deliveries.removeAll(keepingCapacity: true)
+        for (referral, stored) in zip(batch, client.delegate.store(deliveries: batch)) where stored {
+            send(.transition(.confirmDelivery, referral.id, detail: nil), on: socket)
         }
     }
 

@@ -165,21 +165,30 @@ public final class AgencyLedger: Sendable {
     /// Records a referral delivered to this agency, once; a redelivery is a harmless repeat.
     @discardableResult
     public func recordReceived(_ referral: Referral, at now: Date = Date()) throws -> RecordOutcome {
+        try recordReceived([referral], at: now)[0]
+    }
+
+    /// Records deliveries in one transaction (one fsync for all that one poll brought), each
+    /// once: a delivery already recorded is answered `.alreadyRecorded` and changes nothing.
+    public func recordReceived(_ referrals: [Referral], at now: Date = Date()) throws -> [RecordOutcome] {
         let timestamp = Timestamps.iso(now)
         return try pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM received_referral WHERE id = ?", arguments: [referral.id.rawValue]) == true {
-                return .alreadyRecorded
+            try referrals.map { referral in
+                if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM received_referral WHERE id = ?"),
+                                     arguments: [referral.id.rawValue]) == true {
+                    return .alreadyRecorded
+                }
+                try db.cachedStatement(sql: """
+                    INSERT INTO received_referral(id, from_agency, created_at, created_day, routing, personal, received_at,
+                                                  state, state_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'delivered', ?)
+                    """).execute(arguments: [referral.id.rawValue, referral.routing.from.rawValue, referral.routing.createdAt,
+                                             Self.createdDay(referral.routing), Data(referral.routing.canonicalJSON()),
+                                             Data(referral.personal), timestamp, timestamp])
+                try Self.appendEvent(db, id: referral.id, direction: .received, state: .delivered, actor: referral.routing.to,
+                                     at: timestamp, detail: nil)
+                return .recorded
             }
-            try db.execute(sql: """
-                INSERT INTO received_referral(id, from_agency, created_at, created_day, routing, personal, received_at,
-                                              state, state_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, 'delivered', ?)
-                """, arguments: [referral.id.rawValue, referral.routing.from.rawValue, referral.routing.createdAt,
-                                 Self.createdDay(referral.routing), Data(referral.routing.canonicalJSON()),
-                                 Data(referral.personal), timestamp, timestamp])
-            try Self.appendEvent(db, id: referral.id, direction: .received, state: .delivered, actor: referral.routing.to,
-                                 at: timestamp, detail: nil)
-            return .recorded
         }
     }
 

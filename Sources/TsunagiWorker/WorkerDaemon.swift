@@ -70,6 +70,7 @@ public final class WorkerDaemon: Sendable {
             return control.started
         }
         guard !alreadyStarted else { return }
+        events.restoreInboxFiles()
         client.start()
         // What the ledger holds but the router has not acknowledged goes out again first.
         let unacknowledged = try ledger.unacknowledgedSent()
@@ -238,18 +239,50 @@ final class WorkerEvents: RouterClientDelegate {
         _ = inFlight.withLock { $0.remove("\(transition.rawValue) \(id)") }
     }
 
-    func store(delivery: Referral) -> Bool {
+    /// The ledger records the batch in one transaction; then each referral is written to the
+    /// inbox. The ledger is the durable record: a start-up writes again any inbox file a crash
+    /// lost, so the inbox files need no fsync of their own.
+    func store(deliveries: [Referral]) -> [Bool] {
+        let outcomes: [RecordOutcome]
         do {
-            try DurableFiles.write(Self.inboxDocument(delivery), to: folders.inboxFile(for: delivery.id.rawValue))
-            let outcome = try ledger.recordReceived(delivery)
+            outcomes = try ledger.recordReceived(deliveries)
+        } catch {
+            logger.error("cannot store delivered referrals; the router will deliver them again",
+                         metadata: ["batch.size": "\(deliveries.count)", "error": "\(error)"])
+            return deliveries.map { _ in false }
+        }
+        for (delivery, outcome) in zip(deliveries, outcomes) {
             if outcome == .recorded {
                 logger.info("referral received", metadata: ["referral.id": "\(delivery.id)", "agency.from": "\(delivery.routing.from)"])
             }
-            return true
+            writeInboxFile(delivery)
+        }
+        DurableFiles.syncFolder(folders.inbox)
+        // Stored in the ledger is stored: a missing inbox file is written again at start.
+        return deliveries.map { _ in true }
+    }
+
+    func writeInboxFile(_ referral: Referral) {
+        do {
+            try DurableFiles.write(Self.inboxDocument(referral), to: folders.inboxFile(for: referral.id.rawValue), durable: false)
         } catch {
-            logger.error("cannot store a delivered referral; the router will deliver it again",
-                         metadata: ["referral.id": "\(delivery.id)", "error": "\(error)"])
-            return false
+            logger.error("cannot write an inbox file; it is written again at the next start",
+                         metadata: ["referral.id": "\(referral.id)", "error": "\(error)"])
+        }
+    }
+
+    /// Writes the inbox file of every received referral that lacks one (a crash came between the
+    /// ledger's commit and the file reaching the disk).
+    func restoreInboxFiles() {
+        guard let received = try? ledger.received() else { return }
+        var restored = 0
+        for item in received where !FileManager.default.fileExists(atPath: folders.inboxFile(for: item.referral.id.rawValue)) {
+            writeInboxFile(item.referral)
+            restored += 1
+        }
+        if restored > 0 {
+            DurableFiles.syncFolder(folders.inbox)
+            logger.notice("inbox files written again from the ledger", metadata: ["inbox.restored": "\(restored)"])
         }
     }
 

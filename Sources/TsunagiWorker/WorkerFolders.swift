@@ -35,8 +35,9 @@ enum DurableFiles {
     }
 
     /// Writes through a hidden temp file in the same folder, fsyncs it, renames it into place and
-    /// fsyncs the folder.
-    static func write(_ data: Data, to path: String, mode: mode_t = 0o600) throws {
+    /// fsyncs the folder. With `durable: false` it skips both fsyncs (the caller holds the data
+    /// durably elsewhere) but is still whole-or-absent.
+    static func write(_ data: Data, to path: String, mode: mode_t = 0o600, durable: Bool = true) throws {
         let folder = (path as NSString).deletingLastPathComponent
         let temp = (folder as NSString).appendingPathComponent(".\((path as NSString).lastPathComponent).\(getpid()).tmp")
         let fd = open(temp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -48,7 +49,7 @@ enum DurableFiles {
                 if count < 0 { if errno == EINTR { continue }; return false }
                 written += count
             }
-            return fsync(fd) == 0
+            return !durable || fsync(fd) == 0
         }
         close(fd)
         guard ok else {
@@ -58,7 +59,7 @@ enum DurableFiles {
         guard rename(temp, path) == 0 else {
             throw Failure(description: "cannot move \(temp) to \(path): \(String(cString: strerror(errno)))")
         }
-        syncFolder(folder)
+        if durable { syncFolder(folder) }
     }
 
     /// Moves a file into `folder` under its own name, or NAME.1, NAME.2 … when that is taken:

@@ -125,6 +125,7 @@ struct WorkerEndToEndTests {
             for row in rows {
                 try await waitUntil("the \(row.from.kind) CSV row reaches \(row.to)") {
                     try network.receivedState(row.to, "CSV-\(row.from.kind)") != nil
+                        && network.files(row.to, "inbox").contains("CSV-\(row.from.kind).json")
                 }
                 #expect(network.files(row.from, "sent") == ["cases.csv"])
             }
@@ -207,7 +208,10 @@ struct WorkerEndToEndTests {
             #expect(network.files(Self.peer, "outbox").isEmpty)
             #expect(network.files(Self.peer, "sent") == ids.map { "\($0).json" })
             #expect(network.files(Self.peer, "rejected").isEmpty)
-            #expect(network.files(Self.saposute, "inbox") == ids.map { "\($0).json" })
+            // The ledger commits first; each inbox file follows it.
+            try await waitUntil("every referral is in the destination's inbox") {
+                network.files(Self.saposute, "inbox") == ids.map { "\($0).json" }
+            }
             #expect(try network.ledger(Self.peer).sent().map(\.referral.id.rawValue).sorted() == ids)
             #expect(try network.ledger(Self.saposute).received().map(\.referral.id.rawValue).sorted() == ids)
             #expect(try StoreReader(path: network.storePath).countsByState().values.reduce(0, +) == ids.count)

@@ -33,8 +33,10 @@ extension ZeroMQTests {
             }
 
             let after = try openFileDescriptorCount()
-            // A little slack for descriptors the test runtime itself may open meanwhile.
-            #expect(after <= before + 2, "\(after - before) descriptors more than before")
+            // The count is the whole process's, and other suites run beside this one (a router
+            // harness holds a few dozen descriptors). A leak in these cycles would show in the
+            // thousands: one per cycle is 5,000.
+            #expect(after <= before + 64, "\(after - before) descriptors more than before")
         }
 
         @Test("a message above maxMessageSize never arrives; one at the limit, on a fresh connection, does")

@@ -67,6 +67,15 @@ public enum BenchRunner {
 
         progress("durable submits: \(options.submits) referrals, \(options.inFlight) in flight from \(options.senders) agencies")
         report.durableSubmits = try measureSubmits(options, network: network, router: router)
+        if options.handoffSeconds > 0 {
+            progress("end-to-end hand-offs: \(options.handoffRate)/s for \(options.handoffSeconds) s")
+            report.handoff = try HandoffLoad.measure(options, network: network, router: router)
+        }
+        if options.fill > 0 {
+            router.stop()
+            progress("large store: filling \(options.fill) referrals through the store's write path")
+            report.largeStore = try LargeStoreBench.measure(options, network: network, router: router, progress: progress)
+        }
         return report
     }
 
