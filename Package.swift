@@ -72,6 +72,9 @@ let package = Package(
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
+        .testTarget(
+            name: "TsunagiStoreTests",
+            dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Helpers the tests share: start the built executables, talk raw frames, wait for conditions.
         .target(
             name: "TsunagiTestSupport",
