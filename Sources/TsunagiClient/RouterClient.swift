@@ -180,8 +180,9 @@ struct ClientSession {
             try socket.set(.maxMessageSize, Limits.messageBytes)
             try socket.set(.sendHighWaterMark, 100_000)
             try socket.set(.receiveHighWaterMark, 100_000)
-            // Queue nothing for a connection that has not completed its handshake.
-            try socket.set(.immediate, true)
+            // ZMQ_IMMEDIATE stays off: with it, libzmq 4.3 drops the pipe at once when the
+            // connection breaks, and a multipart message half read from it aborts the process
+            // (fq.cpp `!_more`). Without it the pipe lives through the reconnect.
             try socket.connect(client.settings.endpoint)
             return serve(socket)
         } catch {
