@@ -62,6 +62,9 @@ struct WorkerFaultTests {
         let total = sentIDs.values.map(\.count).reduce(0, +)
         #expect(total > 100, "the submitters dropped only \(total) referrals")
 
+        for worker in workers {
+            #expect(worker.isRunning, "worker \(worker.name) died (status \(worker.exitStatus ?? 0)) while the router was killed:\n\(worker.log.suffix(3_000))")
+        }
         // Settle: every outbox drained, every sent referral acknowledged and in its destination's ledger.
         let settled = try waitUntil(.seconds(60), interval: .milliseconds(250)) {
             for (index, agency) in Self.ring.enumerated() {
