@@ -101,6 +101,7 @@ let package = Package(
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
+        .testTarget(name: "FaultTests", dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "ZeroMQ"]),
         .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]

@@ -329,14 +329,15 @@ private func text(_ bytes: [UInt8], field: String) throws(ProtocolError) -> Stri
 }
 
 private func referralID(_ bytes: [UInt8]) throws(ProtocolError) -> ReferralID {
-    guard let id = ReferralID(rawValue: String(decoding: bytes, as: UTF8.self)) else {
+    // Length first: decoding megabytes of invalid UTF-8 (repairing each byte) took a minute.
+    guard bytes.count <= 64, let id = ReferralID(rawValue: String(decoding: bytes, as: UTF8.self)) else {
         throw ProtocolError(.badFrames, "'\(String(decoding: bytes.prefix(64), as: UTF8.self))' is not a referral id")
     }
     return id
 }
 
 private func state(_ bytes: [UInt8]) throws(ProtocolError) -> HandoffState {
-    guard let state = HandoffState(rawValue: String(decoding: bytes, as: UTF8.self)) else {
+    guard bytes.count <= 32, let state = HandoffState(rawValue: String(decoding: bytes, as: UTF8.self)) else {
         throw ProtocolError(.badFrames, "unknown state '\(String(decoding: bytes.prefix(32), as: UTF8.self))'")
     }
     return state
