@@ -131,6 +131,7 @@ final class DemoRun {
                 throw DemoError("\(name) is not built beside tsunagi in \(options.executableDirectory): run `swift build -c release` (or scripts/demo) first")
             }
         }
+        say("Tsunagi demo: a morning of hand-offs between Kochi Prefecture's support agencies, all on this machine.")
         folder = try Self.prepareFolder(options.varDirectory, say: say)
     }
 
@@ -179,7 +180,6 @@ final class DemoRun {
 
     func play(signals: DemoSignals) throws -> Int32 {
         let started = ContinuousClock.now
-        say("Tsunagi demo: a morning of hand-offs between Kochi Prefecture's support agencies, all on this machine.")
         let network = try NetworkInit.create(in: folder)
         self.network = network
         say("Created the network in \(folder): keys, the registry of \(SeedAgencies.all.count) agencies, the router's and the workers' configs.")
@@ -420,6 +420,7 @@ final class DemoRun {
             }
             usleep(5_000)
         }
+        while children.stopping { sleep(1) } // Ctrl-C ended it: the signal handler exits.
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
             throw DemoError("`\(executable) \(arguments.joined(separator: " "))` failed (status \(process.terminationStatus)): \(text.trimmingTrailingNewlines)")
@@ -438,6 +439,9 @@ final class DemoRun {
         while true {
             if (try? condition()) == true { return ContinuousClock.now - started }
             if let dead = daemons.first(where: { !$0.process.isRunning }) {
+                // Ctrl-C in a terminal reaches the children too: let the signal handler finish and exit.
+                usleep(300_000)
+                while children.stopping { sleep(1) }
                 throw DemoError("\(dead.name) stopped unexpectedly (status \(dead.process.terminationStatus)) while waiting until \(what); see \(folder)/logs/\(dead.name).log")
             }
             if ContinuousClock.now - started > limit {

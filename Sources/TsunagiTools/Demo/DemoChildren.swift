@@ -32,6 +32,9 @@ final class DemoChildren: Sendable {
         }
     }
 
+    /// Whether `stopAll` has begun (Ctrl-C, or the end): a child that died meanwhile is no surprise.
+    var stopping: Bool { state.withLock { $0.closed } }
+
     /// Forgets a child that ended by itself (a staff command that finished).
     func remove(pid: Int32) {
         state.withLock { state in state.children.removeAll { $0.pid == pid } }
