@@ -420,9 +420,9 @@ final class DemoRun {
             }
             usleep(5_000)
         }
-        while children.stopping { sleep(1) } // Ctrl-C ended it: the signal handler exits.
         let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         guard process.terminationStatus == 0 else {
+            yieldToInterrupt()
             throw DemoError("`\(executable) \(arguments.joined(separator: " "))` failed (status \(process.terminationStatus)): \(text.trimmingTrailingNewlines)")
         }
         return text
@@ -439,9 +439,7 @@ final class DemoRun {
         while true {
             if (try? condition()) == true { return ContinuousClock.now - started }
             if let dead = daemons.first(where: { !$0.process.isRunning }) {
-                // Ctrl-C in a terminal reaches the children too: let the signal handler finish and exit.
-                usleep(300_000)
-                while children.stopping { sleep(1) }
+                yieldToInterrupt()
                 throw DemoError("\(dead.name) stopped unexpectedly (status \(dead.process.terminationStatus)) while waiting until \(what); see \(folder)/logs/\(dead.name).log")
             }
             if ContinuousClock.now - started > limit {
@@ -449,6 +447,15 @@ final class DemoRun {
             }
             usleep(10_000)
         }
+    }
+
+    /// Ctrl-C in a terminal reaches the children too, and one may end before the demo's own signal
+    /// handler has begun: give the handler time to take over (it stops the rest and exits) rather
+    /// than report the ended child as a failure.
+    func yieldToInterrupt() {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(2))
+        while ContinuousClock.now < deadline, !children.stopping { usleep(20_000) }
+        while children.stopping { sleep(1) }
     }
 
     func waitForRouter(_ id: ReferralID, _ state: HandoffState) throws -> Duration {
