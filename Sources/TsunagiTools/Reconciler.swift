@@ -100,7 +100,11 @@ public enum Reconciler {
         for agency in parties.sorted() {
             let mine = referrals.filter { $0.from == agency || $0.to == agency }
             guard let report = reports[agency] else {
-                if !mine.isEmpty, reportingAgencies?.contains(agency) ?? true {
+                // A report is owed once the agency has something to report: it sent a referral, or one
+                // reached it (or should have by now). A registered agency whose worker has never
+                // connected, with only fresh undelivered referrals waiting for it, owes none yet.
+                let owesReport = mine.contains { $0.from == agency || expectedAtDestination($0, now: now) }
+                if owesReport, reportingAgencies?.contains(agency) ?? true {
                     discrepancies.append(Discrepancy(kind: .reportMissing, agency: agency, role: nil, referral: nil, counterpart: nil,
                                                      routerState: nil, ledgerState: nil, repair: nil))
                 }

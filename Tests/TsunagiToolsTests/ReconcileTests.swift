@@ -38,6 +38,25 @@ import TsunagiStore
         #expect(try fixture.store.redeliveryRequests().isEmpty)
     }
 
+    /// A registered agency whose worker has not connected yet owes no report for referrals still
+    /// fresh at the router; once one has waited more than a day, its missing report is named.
+    @Test func reportIsOwedOnlyOnceSomethingReachedOrShouldHaveReachedTheAgency() throws {
+        let fixture = try StoreFixture()
+        try fixture.add("r-fresh", from: "peer-support.kochi", to: "regional-support-center", created: day, state: .submitted,
+                        at: now.addingTimeInterval(-600))
+        try fixture.add("r-withdrawn", from: "peer-support.kochi", to: "municipality.susaki", created: day, state: .withdrawn,
+                        at: submittedAt)
+        try fixture.report("peer-support.kochi", day: day, [.sent("r-fresh", to: "regional-support-center", .submitted),
+                                                            .sent("r-withdrawn", to: "municipality.susaki", .withdrawn)])
+        let everyone: Set<AgencyID> = [AgencyID("peer-support.kochi"), AgencyID("regional-support-center"), AgencyID("municipality.susaki")]
+        let fresh = try Reconciler.run(day: day, reader: fixture.reader, reportingAgencies: everyone, now: now)
+        #expect(fresh.discrepancies.isEmpty, "\(fresh.discrepancies)")
+
+        let dayLater = try Reconciler.run(day: day, reader: fixture.reader, reportingAgencies: everyone, now: now.addingTimeInterval(86_400))
+        #expect(dayLater.discrepancies.map(\.kind) == [.reportMissing])
+        #expect(dayLater.discrepancies.map(\.agency) == [AgencyID("regional-support-center")])
+    }
+
     @Test func findsNamesAndRepairsEachKindOfDiscrepancy() throws {
         let fixture = try StoreFixture()
         try fixture.add("r-ok", from: "saposute.kochi", to: "welfare-office.susaki", created: day, state: .accepted, at: submittedAt)

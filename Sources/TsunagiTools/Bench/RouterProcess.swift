@@ -45,28 +45,12 @@ public final class RouterProcess: @unchecked Sendable {
     @discardableResult
     public func waitUntilReady(limit: Duration = .seconds(30)) throws -> Duration {
         let started = ContinuousClock.now
-        let context = try Context()
-        defer { context.terminate() }
-        let keyPair = try KeyFiles.loadKeyPair("\(network.directory)/keys/regional-support-center.key")
-        let serverKey = try CurveCertificate.load(path: "\(network.directory)/keys/router.pub").publicKey
-        let socket = try Socket(context, type: .dealer)
-        try socket.makeCurveClient(serverKey: serverKey, keyPair: keyPair)
-        try socket.set(.reconnectInterval, 10)
-        try socket.connect(network.endpoint)
-        let hello = WorkerMessage.hello(software: "readiness-probe").frames()
-        var lastHello = ContinuousClock.now.advanced(by: .seconds(-1))
-        while ContinuousClock.now - started < limit {
-            if ContinuousClock.now - lastHello > .milliseconds(50) {
-                _ = try? socket.send(hello, flags: .dontWait)
-                lastHello = .now
-            }
-            if let reply = try socket.receive(timeoutMilliseconds: 5), reply.frames.count > 1,
-               String(decoding: reply.frames[1], as: UTF8.self) == "WELCOME" {
-                return ContinuousClock.now - started
-            }
-            if let process, !process.isRunning {
-                throw BenchError("the router exited at start-up; see \(logPath)")
-            }
+        let process = self.process
+        if try RouterProbe.ready(network: network, within: limit, giveUp: { process.map { !$0.isRunning } ?? false }) {
+            return ContinuousClock.now - started
+        }
+        if let process, !process.isRunning {
+            throw BenchError("the router exited at start-up; see \(logPath)")
         }
         throw BenchError("the router was not ready within \(limit); see \(logPath)")
     }
@@ -85,4 +69,36 @@ public final class RouterProcess: @unchecked Sendable {
     }
 
     deinit { crash() }
+}
+
+/// Whether a router admits a CURVE handshake: HELLO with the regional-support-center's key (a
+/// registered agency that runs no worker), answered by WELCOME.
+public enum RouterProbe {
+    /// True once WELCOME arrives within `limit`; false when the time is up or `giveUp` says so.
+    public static func ready(network: NetworkInit.Result, within limit: Duration,
+                             giveUp: () -> Bool = { false }) throws -> Bool {
+        let started = ContinuousClock.now
+        let context = try Context()
+        defer { context.terminate() }
+        let keyPair = try KeyFiles.loadKeyPair("\(network.directory)/keys/regional-support-center.key")
+        let serverKey = try CurveCertificate.load(path: "\(network.directory)/keys/router.pub").publicKey
+        let socket = try Socket(context, type: .dealer)
+        try socket.makeCurveClient(serverKey: serverKey, keyPair: keyPair)
+        try socket.set(.reconnectInterval, 10)
+        try socket.connect(network.endpoint)
+        let hello = WorkerMessage.hello(software: "readiness-probe").frames()
+        var lastHello = ContinuousClock.now.advanced(by: .seconds(-1))
+        while ContinuousClock.now - started < limit {
+            if ContinuousClock.now - lastHello > .milliseconds(50) {
+                _ = try? socket.send(hello, flags: .dontWait)
+                lastHello = .now
+            }
+            if let reply = try socket.receive(timeoutMilliseconds: 5), reply.frames.count > 1,
+               String(decoding: reply.frames[1], as: UTF8.self) == "WELCOME" {
+                return true
+            }
+            if giveUp() { return false }
+        }
+        return false
+    }
 }
