@@ -35,6 +35,16 @@ struct RouterLoop {
     var nextHousekeeping: ContinuousClock.Instant
     var nextBacklogScan: ContinuousClock.Instant
     var nextWatchdog: ContinuousClock.Instant
+    var nextActivityLog: ContinuousClock.Instant
+    /// Counts since the last activity line: one line a minute instead of one per referral (each
+    /// referral's history is in the store; `tsunagi show` reads it). Per-referral lines are debug.
+    var activity = Activity()
+
+    struct Activity: Equatable {
+        var submitted = 0
+        var changed = 0
+        var refused = 0
+    }
     var logger: Logger { router.logger }
     let calendar = BusinessCalendar.japanesePublicOffices
 
@@ -44,6 +54,7 @@ struct RouterLoop {
         nextHousekeeping = now
         nextBacklogScan = now
         nextWatchdog = now
+        nextActivityLog = now.advanced(by: .seconds(60))
     }
 
     /// A request waiting in a batch for its commit, with what its answer needs.
@@ -170,6 +181,7 @@ struct RouterLoop {
     mutating func answer(_ reply: RouterMessage, to routingID: [UInt8], agency: AgencyID?, socket: borrowing Socket) {
         if case .error(let error, _, _) = reply {
             router.counters.count(error.code)
+            activity.refused += 1
             logger.notice("request refused", metadata: [
                 "agency": "\(agency?.rawValue ?? "unauthenticated")", "error.code": "\(error.code.rawValue)",
                 "error.name": "\(error.code.name)",
@@ -229,7 +241,8 @@ struct RouterLoop {
         switch result {
         case .submitted(let id, let state, let isNew):
             if isNew, case .submit(let referral, _) = request {
-                logger.info("referral submitted", metadata: [
+                activity.submitted += 1
+                logger.debug("referral submitted", metadata: [
                     "referral.id": "\(id)", "agency.from": "\(referral.routing.from)", "agency.to": "\(referral.routing.to)",
                 ])
                 deliverNow(referral, socket: socket, now: now)
@@ -238,7 +251,8 @@ struct RouterLoop {
         case .transitioned(let transition, let id, let state, let notices):
             if transition != .withdraw { links[agency]?.deliveries[id] = nil }
             if !notices.isEmpty {
-                logger.info("referral \(state.rawValue)", metadata: ["referral.id": "\(id)", "agency.actor": "\(agency)"])
+                activity.changed += 1
+                logger.debug("referral \(state.rawValue)", metadata: ["referral.id": "\(id)", "agency.actor": "\(agency)"])
             }
             for notice in notices { notify(notice, socket: socket, now: now) }
             // A delivery confirmation needs no answer: a lost one is repaired by redelivery.
@@ -337,10 +351,26 @@ struct RouterLoop {
         for (agency, link) in links where now - link.lastHeard > timeout {
             dropLink(agency, reason: "silent for \(WireProtocol.peerTimeoutMilliseconds) ms")
         }
+        if now >= nextActivityLog {
+            nextActivityLog = now.advanced(by: .seconds(60))
+            if activity != Activity() {
+                logger.info("activity in the last minute", metadata: [
+                    "referrals.submitted": "\(activity.submitted)", "referrals.changed": "\(activity.changed)",
+                    "requests.refused": "\(activity.refused)", "agencies.connected": "\(links.count)",
+                ])
+                activity = Activity()
+            }
+        }
         if now >= nextBacklogScan {
             nextBacklogScan = now.advanced(by: .seconds(1))
-            if let waiting = try? router.store.agenciesWithBacklog() {
-                for agency in waiting where links[agency] != nil { links[agency]!.backlog = true }
+            // Another process (reconcile) may have asked for a redelivery or a status resend of an
+            // old referral, behind the read cursors: read again from the start.
+            for (agency, link) in links where !link.backlog {
+                if (try? router.store.hasBacklog(for: agency)) == true {
+                    links[agency]!.backlog = true
+                    links[agency]!.deliveryCursor = 0
+                    links[agency]!.noticeCursor = 0
+                }
             }
         }
         for agency in Array(links.keys) {

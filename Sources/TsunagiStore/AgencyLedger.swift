@@ -62,8 +62,12 @@ public enum AnswerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
 public final class AgencyLedger: Sendable {
     public let path: String
     let pool: DatabasePool
+    private let checkpointer: Checkpointer?
 
-    public init(path: String) throws {
+    /// - Parameter backgroundCheckpoints: the daemon moves the WAL into the file from a thread of
+    ///   its own, so that storing a delivery never waits for a checkpoint; a short command leaves
+    ///   it to SQLite.
+    public init(path: String, backgroundCheckpoints: Bool = false) throws {
         self.path = path
         let directory = (path as NSString).deletingLastPathComponent
         try StoreFiles.prepareDirectory(directory.isEmpty ? "." : directory)
@@ -82,6 +86,7 @@ public final class AgencyLedger: Sendable {
         // to a power cut would be a referral dropped on the floor.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            if backgroundCheckpoints { try db.execute(sql: "PRAGMA wal_autocheckpoint = 0") }
         }
         do {
             try LedgerSchema.migrator.migrate(pool)
@@ -89,6 +94,7 @@ public final class AgencyLedger: Sendable {
             throw StoreError("cannot migrate the ledger at \(path): \(error)")
         }
         StoreFiles.restrictToOwner(path)
+        checkpointer = backgroundCheckpoints ? try Checkpointer(path: path) : nil
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the durability test.

@@ -53,7 +53,7 @@ public final class WorkerDaemon: Sendable {
         }
         folders = WorkerFolders(root: config.dataDirectory)
         try folders.prepare()
-        ledger = try AgencyLedger(path: folders.ledger)
+        ledger = try AgencyLedger(path: folders.ledger, backgroundCheckpoints: true)
         reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
         events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger)
         client = RouterClient(

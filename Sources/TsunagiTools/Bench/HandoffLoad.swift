@@ -11,11 +11,12 @@ import ZeroMQ
 /// it durably. The latency is from the submit leaving the sender to the destination's ledger
 /// commit returning (one clock, one process).
 enum HandoffLoad {
+    static let sender = AgencyID("peer-support.kochi")
+    static let destination = AgencyID("welfare-office.hata")
+
     static func measure(_ options: BenchOptions, network: NetworkInit.Result, router: RouterProcess) throws -> BenchReport.Handoff {
-        let sender = AgencyID("peer-support.kochi")
-        let destination = AgencyID("saposute.kochi")
         let serverKey = try CurveCertificate.load(path: "\(network.directory)/keys/router.pub").publicKey
-        let ledger = try AgencyLedger(path: "\(network.directory)/data/bench-destination/ledger.sqlite")
+        let ledger = try AgencyLedger(path: "\(network.directory)/data/bench-destination/ledger.sqlite", backgroundCheckpoints: true)
         let recorder = DeliveryRecorder(ledger: ledger)
         let client = RouterClient(
             settings: .init(endpoint: network.endpoint, serverKey: serverKey,
