@@ -33,6 +33,12 @@ extension Routing {
         return routing
     }
 
+    /// Decodes routing the store wrote itself (validated when it arrived): the fast path, without
+    /// validating again. Nil when the bytes are not a routing document at all.
+    public static func decodeStored(json bytes: [UInt8]) -> Routing? {
+        RoutingFastDecoder.decode(bytes) ?? (try? JSONDecoder().decode(Routing.self, from: Data(bytes)))
+    }
+
     /// Checks what the types alone do not.
     public func validate() throws(ProtocolError) {
         if from == to {

@@ -390,7 +390,7 @@ public final class AgencyLedger: Sendable {
 
     static func referral(from row: Row) throws -> Referral {
         let routingJSON: Data = row["routing"]
-        guard let routing = try? JSONDecoder().decode(Routing.self, from: routingJSON) else {
+        guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
             throw StoreError("the ledger holds a referral with unreadable routing")
         }
         return Referral(routing: routing, personal: Array(row["personal"] as Data))

@@ -352,7 +352,7 @@ extension Transition {
 extension StoredReferral {
     init(row: Row) throws {
         let routingJSON: Data = row["routing"]
-        guard let routing = try? JSONDecoder().decode(Routing.self, from: routingJSON) else {
+        guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
             throw StoreError("referral \(row["id"] as String) has unreadable routing in the store")
         }
         self.init(

@@ -444,3 +444,24 @@ private func holidayNames(in year: Int) -> [String: String] {
         #expect(reversedDates.problem == "ends before it starts")
     }
 }
+
+@Suite("Business days counted by arithmetic")
+struct BusinessDayCountTests {
+    @Test("agrees with counting day by day, over spans up to three years")
+    func agreesWithDayByDay() {
+        let calendar = BusinessCalendar.japanesePublicOffices
+        var generator = SystemRandomNumberGenerator()
+        let base = CivilDate(year: 2018, month: 12, day: 20)!
+        for _ in 0..<400 {
+            let start = base.adding(days: Int.random(in: 0...2_000, using: &generator))
+            let end = start.adding(days: Int.random(in: -5...1_100, using: &generator))
+            var expected = 0
+            var day = start
+            while day < end {
+                day = day.adding(days: 1)
+                if calendar.isBusinessDay(day) { expected += 1 }
+            }
+            #expect(calendar.businessDays(from: start, to: end) == expected, "\(start) → \(end)")
+        }
+    }
+}

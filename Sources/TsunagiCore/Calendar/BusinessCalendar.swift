@@ -76,12 +76,32 @@ public struct BusinessCalendar: Sendable {
     /// for `n` ≥ 1.
     public func businessDays(from start: CivilDate, to end: CivilDate) -> Int {
         guard end > start else { return 0 }
-        var count = 0
-        for dayNumber in (start.dayNumber + 1)...end.dayNumber
-        where isBusinessDay(CivilDate(dayNumber: dayNumber)) {
-            count += 1
+        // Whole weeks by arithmetic, the rest day by day, then the closures that fall on a
+        // working weekday: the pending view asks this for every row, over months for old ones.
+        let span = end.dayNumber - start.dayNumber
+        var working = span / 7 * (7 - weekend.count)
+        var dayNumber = start.dayNumber + span / 7 * 7
+        while dayNumber < end.dayNumber {
+            dayNumber += 1
+            if !weekend.contains(CivilDate(dayNumber: dayNumber).weekday) { working += 1 }
         }
-        return count
+        for year in start.year...end.year {
+            working -= weekdayClosures(in: year).filter { $0 > start && $0 <= end }.count
+        }
+        return working
+    }
+
+    /// Holidays and New Year closing days of `year` that fall on a working weekday.
+    private func weekdayClosures(in year: Int) -> [CivilDate] {
+        var closures = Set<CivilDate>()
+        if closesOnNationalHolidays {
+            for holiday in JapaneseHolidays.holidays(in: year) { closures.insert(holiday.date) }
+        }
+        if closesForNewYear {
+            for day in [1, 2, 3] { closures.insert(CivilDate(year: year, month: 1, day: day)!) }
+            for day in [29, 30, 31] { closures.insert(CivilDate(year: year, month: 12, day: day)!) }
+        }
+        return closures.filter { !weekend.contains($0.weekday) }
     }
 
     private func isNewYearClosing(_ date: CivilDate) -> Bool {

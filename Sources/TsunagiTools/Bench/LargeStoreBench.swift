@@ -11,7 +11,7 @@ enum LargeStoreBench {
     /// One referral in this many stays unacknowledged (the pending view's rows).
     static let openEvery = 500
 
-    static func measure(_ options: BenchOptions, network: NetworkInit.Result, router: RouterProcess,
+    static func measure(_ options: BenchOptions, network: NetworkInit.Result, routerExecutable: String,
                         progress: @escaping @Sendable (String) -> Void) throws -> BenchReport.LargeStore {
         let storePath = "\(network.directory)/data/router/router.sqlite"
         let fillStarted = ContinuousClock.now
@@ -21,7 +21,8 @@ enum LargeStoreBench {
         let reader = try StoreReader(path: storePath)
         let pending = try median(5) { _ = try PendingView.items(reader: reader) }
 
-        try router.start()
+        let router = try RouterProcess(executable: routerExecutable, network: network)
+        defer { router.stop() }
         let restart = try router.waitUntilReady()
         let memory = Double(ProcessStats.read(pid: router.pid)?.residentBytes ?? 0) / 1_048_576
 
