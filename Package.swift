@@ -37,6 +37,7 @@ let package = Package(
                 "TsunagiCore", "ZeroMQ", "CZeroMQ",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]),
         // The worker side of the protocol (the Majordomo "worker API"): connect, retry, heartbeat.
         .target(

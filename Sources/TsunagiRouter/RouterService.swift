@@ -27,7 +27,7 @@ public struct RouterService: Service {
                         }
                     }
                 }
-                group.addTask { await Self.waitForStop(router) }
+                group.addTask { await waitOnDedicatedThread { router.waitUntilStopped() } }
                 await group.next()
                 group.cancelAll()
             }
@@ -39,22 +39,7 @@ public struct RouterService: Service {
 
     /// Runs the router in a service group that shuts down gracefully on SIGTERM or SIGINT.
     public func runUntilSignalled() async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: self)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-    }
-
-    /// The loop's thread ends on its own; wait for it without holding a cooperative thread.
-    static func waitForStop(_ router: Router) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let thread = Thread {
-                router.waitUntilStopped()
-                continuation.resume()
-            }
-            thread.start()
-        }
+        try await runUntilSignalled(logger: logger)
     }
 
     static func stopInBackground(_ router: Router) {

@@ -351,10 +351,7 @@ extension Transition {
 
 extension StoredReferral {
     init(row: Row) throws {
-        let routingJSON: Data = row["routing"]
-        guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
-            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store")
-        }
+        let routing = try Routing.stored(in: row)
         self.init(
             sequence: row["seq"],
             referral: Referral(routing: routing, personal: Array(row["personal"] as Data)),
@@ -386,5 +383,16 @@ public enum Timestamps {
 
     public static func parse(_ text: String) -> Date? {
         Routing.parseTimestamp(text)
+    }
+}
+
+extension Routing {
+    /// The routing column of a referral row, which the store wrote itself.
+    static func stored(in row: Row) throws -> Routing {
+        let routingJSON: Data = row["routing"]
+        guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
+            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store: run tsunagi store verify")
+        }
+        return routing
     }
 }

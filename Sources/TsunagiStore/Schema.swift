@@ -23,10 +23,12 @@ enum RouterSchema {
                     state_at TEXT NOT NULL,
                     detail TEXT
                 ) STRICT;
-                -- Few indexes, each earning its keep on the submit path: the open ones by
-                -- destination (delivery, pending view), and the day with the parties, state and
+                -- Few indexes, each earning its keep on the submit path: the open referrals by
+                -- destination, carrying what the pending view shows (it holds only the few thousand
+                -- open rows, so the view reads it alone), and the day with the parties, state and
                 -- outcome, so reports and reconcile read a year from the index alone.
-                CREATE INDEX referral_open ON referral(to_agency, seq) WHERE state IN ('submitted', 'delivered');
+                CREATE INDEX referral_open ON referral(to_agency, seq, id, from_agency, needs, state, created_day, due_day)
+                    WHERE state IN ('submitted', 'delivered');
                 CREATE INDEX referral_day ON referral(created_day, from_agency, to_agency, state, detail);
 
                 CREATE TABLE event (

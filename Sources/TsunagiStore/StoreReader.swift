@@ -22,6 +22,18 @@ public struct ReferralSummary: Sendable, Hashable, Codable {
     public let detail: String?
 }
 
+/// An open referral as the pending view lists it (routing facts only).
+public struct OpenReferral: Sendable, Hashable {
+    public let sequence: Int64
+    public let id: ReferralID
+    public let from: AgencyID
+    public let to: AgencyID
+    public let needs: [Need]
+    public let state: HandoffState
+    public let createdDay: CivilDate
+    public let dueDay: CivilDate
+}
+
 /// Read-only access to a router store for the CLI (another process than the router).
 public struct StoreReader: Sendable {
     let database: any DatabaseReader
@@ -74,6 +86,31 @@ public struct StoreReader: Sendable {
         }
     }
 
+    /// The open referrals (submitted or delivered) with the facts the pending view shows, in
+    /// arrival order, read from their covering partial index alone: milliseconds, however many
+    /// closed referrals the store holds.
+    public func openReferrals(agency: AgencyID? = nil) throws -> [OpenReferral] {
+        try database.read { db in
+            var sql = """
+                SELECT seq, id, from_agency, to_agency, needs, state, created_day, due_day
+                FROM referral INDEXED BY referral_open WHERE state IN ('submitted', 'delivered')
+                """
+            var arguments: StatementArguments = []
+            if let agency {
+                sql += " AND (to_agency = ? OR from_agency = ?)"
+                arguments = [agency.rawValue, agency.rawValue]
+            }
+            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).compactMap { row in
+                guard let id = ReferralID(rawValue: row[1]), let from = AgencyID(rawValue: row[2]),
+                      let to = AgencyID(rawValue: row[3]), let state = HandoffState(rawValue: row[5]),
+                      let created = CivilDate(row[6] as String), let due = CivilDate(row[7] as String) else { return nil }
+                let needs = (row[4] as String).split(separator: ",").compactMap { Need(rawValue: String($0)) }
+                return OpenReferral(sequence: row[0], id: id, from: from, to: to, needs: needs, state: state,
+                                    createdDay: created, dueDay: due)
+            }
+        }
+    }
+
     /// How many referrals the store holds in each state.
     public func countsByState() throws -> [HandoffState: Int] {
         try database.read { db in
@@ -101,10 +138,7 @@ public struct StoreReader: Sendable {
 
 extension ReferralSummary {
     init(row: Row) throws {
-        let routingJSON: Data = row["routing"]
-        guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
-            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store")
-        }
+        let routing = try Routing.stored(in: row)
         self.init(
             sequence: row["seq"], routing: routing, state: HandoffState(rawValue: row["state"]) ?? .submitted,
             submittedAt: row["submitted_at"], stateAt: row["state_at"],

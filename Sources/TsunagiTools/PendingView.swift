@@ -29,13 +29,11 @@ public enum PendingView {
     public static func items(reader: StoreReader, agency: AgencyID? = nil, overdueOnly: Bool = false,
                              today: CivilDate = .today(),
                              calendar: BusinessCalendar = .japanesePublicOffices) throws -> [PendingItem] {
-        let items = try reader.unacknowledged(agency: agency).map { summary in
-            let routing = summary.routing
-            let created = routing.createdDate.map { CivilDate($0, in: .japan) } ?? summary.dueDay
-            return PendingItem(
-                id: routing.id, from: routing.from, to: routing.to, needs: routing.needs, state: summary.state,
-                createdDay: created, ageBusinessDays: calendar.businessDays(from: created, to: today),
-                dueDay: summary.dueDay, overdue: today > summary.dueDay)
+        let items = try reader.openReferrals(agency: agency).map { open in
+            PendingItem(
+                id: open.id, from: open.from, to: open.to, needs: open.needs, state: open.state,
+                createdDay: open.createdDay, ageBusinessDays: calendar.businessDays(from: open.createdDay, to: today),
+                dueDay: open.dueDay, overdue: today > open.dueDay)
         }
         let ordered = items.enumerated().sorted { lhs, rhs in
             if lhs.element.overdue != rhs.element.overdue { return lhs.element.overdue }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TsunagiRuntime
 import ServiceLifecycle
 import UnixSignals
 
@@ -13,7 +14,7 @@ struct WorkerService: Service {
         try daemon.start()
         let daemon = self.daemon
         await withGracefulShutdownHandler {
-            await Self.waitForStop(daemon)
+            await waitOnDedicatedThread { daemon.waitUntilStopped() }
         } onGracefulShutdown: {
             daemon.logger.info("stopping: finishing the file in hand")
             Thread { daemon.stop() }.start()
@@ -21,20 +22,6 @@ struct WorkerService: Service {
     }
 
     func runUntilSignalled() async throws {
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: self)],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger))
-        try await group.run()
-    }
-
-    /// The spool thread ends on its own; wait for it without holding a cooperative thread.
-    static func waitForStop(_ daemon: WorkerDaemon) async {
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            Thread {
-                daemon.waitUntilStopped()
-                continuation.resume()
-            }.start()
-        }
+        try await runUntilSignalled(logger: logger)
     }
 }

@@ -47,16 +47,20 @@ public final class DaemonProcess: @unchecked Sendable {
         for (key, value) in environment { env[key] = value }
         process.environment = env
         try process.run()
+        LaunchedDaemons.shared.add(process.processIdentifier)
     }
 
     public var pid: Int32 { process.processIdentifier }
     public var isRunning: Bool { process.isRunning }
+
+    /// Alive by the kernel's account, whatever Foundation's bookkeeping says.
+    private var isAlive: Bool { process.isRunning || kill(process.processIdentifier, 0) == 0 }
     public var exitStatus: Int32? { process.isRunning ? nil : process.terminationStatus }
 
     /// SIGTERM, then SIGKILL if it has not ended within `grace`. Returns the exit status.
     @discardableResult
     public func stop(grace: Duration = .seconds(10)) -> Int32 {
-        guard process.isRunning else { return process.terminationStatus }
+        guard isAlive else { return process.terminationStatus }
         kill(process.processIdentifier, SIGTERM)
         if !waitForExit(within: grace) {
             kill(process.processIdentifier, SIGKILL)
@@ -67,7 +71,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
     /// `kill -9`: no chance to flush or say goodbye.
     public func crash() {
-        guard process.isRunning else { return }
+        guard isAlive else { return }
         kill(process.processIdentifier, SIGKILL)
         _ = waitForExit(within: .seconds(10))
     }
@@ -75,15 +79,16 @@ public final class DaemonProcess: @unchecked Sendable {
     public func waitForExit(within limit: Duration) -> Bool {
         let deadline = ContinuousClock.now.advanced(by: limit)
         while process.isRunning, ContinuousClock.now < deadline { usleep(10_000) }
+        if !process.isRunning { LaunchedDaemons.shared.remove(process.processIdentifier) }
         return !process.isRunning
     }
 
     public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 
     deinit {
-        if process.isRunning {
+        if isAlive {
             kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+            _ = waitForExit(within: .seconds(10))
         }
     }
 }
@@ -106,4 +111,30 @@ public func makeTemporaryDirectory(_ label: String = "tsunagi") -> String {
     let path = (NSTemporaryDirectory() as NSString).appendingPathComponent("\(label)-\(UUID().uuidString.prefix(8))")
     try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
     return path
+}
+
+/// Every daemon the tests started, killed when the test process exits: the last line of defence,
+/// so that no daemon outlives its tests even when a test's own clean-up did not run.
+final class LaunchedDaemons: @unchecked Sendable {
+    static let shared: LaunchedDaemons = {
+        atexit { LaunchedDaemons.shared.killAll() }
+        return LaunchedDaemons()
+    }()
+
+    private let lock = NSLock()
+    private var pids: Set<Int32> = []
+
+    func add(_ pid: Int32) {
+        lock.withLock { _ = pids.insert(pid) }
+    }
+
+    func remove(_ pid: Int32) {
+        lock.withLock { _ = pids.remove(pid) }
+    }
+
+    func killAll() {
+        for pid in lock.withLock({ pids }) where kill(pid, 0) == 0 {
+            kill(pid, SIGKILL)
+        }
+    }
 }

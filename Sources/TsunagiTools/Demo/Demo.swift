@@ -44,7 +44,14 @@ public enum Demo {
         }
         let run = try DemoRun(options: options, children: children, say: say)
         signals.runFolder = run.folder
-        return try run.play(signals: signals)
+        do {
+            return try run.play(signals: signals)
+        } catch {
+            // Ctrl-C stops the children under the step that was running, which then fails; the
+            // interrupt's handler is stopping everything and exits with 128 + signal.
+            signals.parkIfInterrupted()
+            throw error
+        }
     }
 
     /// The running executable's own folder (Linux: /proc/self/exe), where its siblings are built.
@@ -62,6 +69,7 @@ final class DemoSignals: @unchecked Sendable {
     private let children: DemoChildren
     private let say: @Sendable (String) -> Void
     private let waiting = Mutex(false)
+    private let interrupted = Mutex(false)
     private let wake = DispatchSemaphore(value: 0)
     private var sources: [any DispatchSourceSignal] = []
     /// Set once, before any signal can matter; read by the handler.
@@ -94,12 +102,18 @@ final class DemoSignals: @unchecked Sendable {
             wake.signal()
             return
         }
+        interrupted.withLock { $0 = true }
         say("")
         say("Interrupted: stopping the router and the workers…")
         let killed = children.stopAll()
         say(killed.isEmpty ? "All stopped." : "All stopped (\(killed.joined(separator: ", ")) needed SIGKILL).")
         if let runFolder { say("What was done so far is in \(runFolder).") }
         exit(128 + number)
+    }
+
+    /// When an interrupt is being handled, waits for its handler to end the process.
+    func parkIfInterrupted() {
+        while interrupted.withLock({ $0 }) { Thread.sleep(forTimeInterval: 1) }
     }
 
     /// Blocks until Ctrl-C or SIGTERM.
