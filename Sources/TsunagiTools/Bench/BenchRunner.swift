@@ -25,6 +25,7 @@ public struct BenchOptions: Sendable {
 public struct BenchReport: Sendable, Codable {
     public struct Throughput: Sendable, Codable {
         public let referrals: Int
+        public let inFlight: Int
         public let refused: Int
         public let seconds: Double
         public let perSecond: Double
@@ -135,7 +136,7 @@ public enum BenchRunner {
         }
         let seconds = elapsed.seconds
         return BenchReport.Throughput(
-            referrals: acknowledged, refused: refused, seconds: seconds, perSecond: Double(acknowledged) / seconds,
+            referrals: acknowledged, inFlight: options.inFlight, refused: refused, seconds: seconds, perSecond: Double(acknowledged) / seconds,
             ackLatency: latencies.summary,
             routerCPUPercent: ((stats?.cpuSeconds ?? cpuBefore) - cpuBefore) / seconds * 100,
             routerPeakMemoryMB: Double(stats?.peakResidentBytes ?? 0) / 1_048_576)
