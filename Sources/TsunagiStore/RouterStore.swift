@@ -247,33 +247,34 @@ struct BatchWriter {
 
     private func submit(_ referral: Referral, dueDay: CivilDate) throws -> StoreResult {
         let routing = referral.routing
-        let routingJSON = routing.canonicalJSON()
-        if let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
-            arguments: [routing.id.rawValue])
-        {
-            let sameContent = (existing["routing"] as Data) == Data(routingJSON)
-                && (existing["personal"] as Data) == Data(referral.personal)
-            guard sameContent else {
-                return .refused(ProtocolError(.conflict,
-                    "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
-            }
-            return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
-        }
+        let routingJSON = Data(routing.canonicalJSON())
+        let personal = Data(referral.personal)
         let createdDay = routing.createdDate.map { CivilDate($0, in: .japan) } ?? dueDay
+        // Insert first and look at the existing row only when the id is taken: a new referral,
+        // the common case, costs one statement instead of two.
         try db.cachedStatement(sql: """
             INSERT INTO referral(id, from_agency, to_agency, created_at, created_day, submitted_at, due_day, needs,
                                  routing, personal, state, state_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
+            ON CONFLICT(id) DO NOTHING
             """).execute(arguments: [
                 routing.id.rawValue, routing.from.rawValue, routing.to.rawValue, routing.createdAt,
                 createdDay.description, timestamp, dueDay.description,
                 routing.needs.map(\.rawValue).joined(separator: ","),
-                Data(routingJSON), Data(referral.personal), timestamp,
+                routingJSON, personal, timestamp,
             ])
-        let referralSequence = db.lastInsertedRowID
-        try appendEvent(referralSequence: referralSequence, state: .submitted, actor: routing.from, detail: nil)
-        return .submitted(routing.id, .submitted, isNew: true)
+        guard db.changesCount == 0 else {
+            try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)
+            return .submitted(routing.id, .submitted, isNew: true)
+        }
+        let existing = try Row.fetchOne(
+            db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
+            arguments: [routing.id.rawValue])!
+        guard (existing["routing"] as Data) == routingJSON, (existing["personal"] as Data) == personal else {
+            return .refused(ProtocolError(.conflict,
+                "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
+        }
+        return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
     }
 
     private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
