@@ -73,8 +73,6 @@ public final class Router: Sendable {
         logger.info("registry reloaded", metadata: ["registry.agencies": "\(fresh.agencies.count)"])
     }
 
-    public var storeReader: StoreReader { StoreReader(store: store) }
-
     var stopRequested: Bool { control.withLock { $0.stopRequested } }
 
     private final class Startup: Sendable {

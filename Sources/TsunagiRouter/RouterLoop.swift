@@ -136,8 +136,6 @@ struct RouterLoop {
                 answer(reply, to: routingID, agency: agency, socket: socket)
             case .store(let request, let command, let referral):
                 openBatch.append(Waiting(routingID: routingID, agency: agency, request: request, command: command, referral: referral))
-            case .nothing:
-                continue
             }
         }
     }
@@ -193,7 +191,6 @@ struct RouterLoop {
     enum Admission {
         case answer(RouterMessage)
         case store(StoreRequest, command: String, referral: String)
-        case nothing
     }
 
     /// Checks what only the router can check (identity, registry) before anything is stored.

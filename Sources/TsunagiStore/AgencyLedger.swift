@@ -75,13 +75,11 @@ public final class AgencyLedger: Sendable {
         // The daemon and a command may write at the same moment: wait rather than fail.
         configuration.busyMode = .timeout(10)
         configuration.label = "tsunagi.agency-ledger"
-        let existed = FileManager.default.fileExists(atPath: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError("cannot open the ledger at \(path): \(error)")
         }
-        if !existed { StoreFiles.restrictToOwner(path) }
         // GRDB sets synchronous=NORMAL when it switches to WAL: an answer recorded and then lost
         // to a power cut would be a referral dropped on the floor.
         try pool.writeWithoutTransaction { db in

@@ -56,13 +56,11 @@ public final class RouterStore: Sendable {
             // busy year stay in memory instead of being read back page by page on every insert.
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
-        let existed = FileManager.default.fileExists(atPath: path)
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError("cannot open the store at \(path): \(error)")
         }
-        if !existed { StoreFiles.restrictToOwner(path) }
         // GRDB sets synchronous=NORMAL when it switches the pool to WAL: put FULL back on the
         // writer, or a power cut can lose commits that were acknowledged.
         try pool.writeWithoutTransaction { db in

@@ -66,31 +66,12 @@ public struct StoreReader: Sendable {
         }
     }
 
-    /// Unacknowledged referrals (submitted or delivered), oldest first, optionally for one agency
-    /// (as sender or destination).
-    public func unacknowledged(agency: AgencyID? = nil) throws -> [ReferralSummary] {
-        try database.read { db in
-            // The partial index holds exactly the open referrals: a few thousand rows, never the
-            // million closed ones (without INDEXED BY the planner may scan the whole table).
-            // Never the personal part: coordinators do not see it, and it is most of each row.
-            var sql = """
-                SELECT seq, id, routing, state, submitted_at, state_at, due_day, detail
-                FROM referral INDEXED BY referral_open WHERE state IN ('submitted', 'delivered')
-                """
-            var arguments: StatementArguments = []
-            if let agency {
-                sql += " AND (to_agency = ? OR from_agency = ?)"
-                arguments = [agency.rawValue, agency.rawValue]
-            }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(ReferralSummary.init(row:))
-        }
-    }
-
     /// The open referrals (submitted or delivered) with the facts the pending view shows, in
     /// arrival order, read from their covering partial index alone: milliseconds, however many
     /// closed referrals the store holds.
     public func openReferrals(agency: AgencyID? = nil) throws -> [OpenReferral] {
         try database.read { db in
+            // INDEXED BY: without it the planner may scan the whole table (a million closed rows).
             var sql = """
                 SELECT seq, id, from_agency, to_agency, needs, state, created_day, due_day
                 FROM referral INDEXED BY referral_open WHERE state IN ('submitted', 'delivered')

@@ -61,7 +61,7 @@ struct DemoTests {
         let reader = try StoreReader(path: "\(run)/data/router/router.sqlite")
         let counts = try reader.countsByState()
         #expect(counts == [.completed: 1, .accepted: 1, .declined: 1, .withdrawn: 1, .delivered: 1, .submitted: 2], "\(counts)")
-        let pending = try reader.unacknowledged().map { "\($0.routing.to)=\($0.state.rawValue)" }.sorted()
+        let pending = try reader.openReferrals().map { "\($0.to)=\($0.state.rawValue)" }.sorted()
         #expect(pending == ["municipality.susaki=submitted", "regional-support-center=submitted", "welfare-office.susaki=delivered"])
         let completed = try reader.referrals(createdOn: .today()).filter { $0.state == .completed }
         #expect(completed.map { "\($0.from)>\($0.to)" } == ["peer-support.kochi>saposute.kochi"])

@@ -48,8 +48,8 @@ enum LargeStoreBench {
         batch.reserveCapacity(8192)
         for number in 0..<count {
             let sender = agencies[number % agencies.count]
-            let destination = agencies[(number / agencies.count + number + 1) % agencies.count] == sender
-                ? agencies[(number + 1) % agencies.count] : agencies[(number / agencies.count + number + 1) % agencies.count]
+            // Some agency other than the sender, varying with the number.
+            let destination = agencies[(number + 1 + number / agencies.count % (agencies.count - 1)) % agencies.count]
             let day = fiscalYear.first.adding(days: number * days / max(count, 1))
             let referral = BenchReferrals.make(number: number, sender: sender, destination: destination, run: 1,
                                                createdAt: "\(day)T10:00:00+09:00")
