@@ -20,6 +20,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        // Reads the CSV Excel writes: quoted fields with commas, quotes and line breaks; refuses text after a closing quote.
+        .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -89,6 +91,7 @@ let package = Package(
             name: "TsunagiWorker",
             dependencies: [
                 "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -1,73 +1,49 @@
-/// A minimal RFC 4180 reader: comma-separated, double-quoted fields may hold commas, quotes ("")
-/// and line breaks. UTF-8 with or without a byte-order mark, CRLF or LF.
+import SwiftCSV
+import TsunagiCore
+
+/// A CSV file's rows as Excel numbers them, read with SwiftCSV (RFC 4180: double-quoted fields
+/// may hold commas, doubled quotes and line breaks, CRLF or LF between rows). A row whose quoted
+/// field spans two lines is still one row, as in Excel.
 struct CSVTable {
-    /// Rows of fields; each row remembers its line number in the file (1-based) for error messages.
-    var rows: [(line: Int, fields: [String])] = []
+    struct Row {
+        /// The row's number as Excel shows it (the heading row is 1).
+        let line: Int
+        let fields: [String]
+
+        /// A blank line, or a row of empty cells (`,,,,`) Excel writes below a table.
+        var isBlank: Bool { fields.allSatisfy { $0.isBlank } }
+    }
+
+    var rows: [Row] = []
 
     struct Malformed: Error {
         let line: Int
-        let message: String
+        let japanese: String
+        let english: String
     }
 
     init(text: String) throws(Malformed) {
-        var scalars = Substring(text).unicodeScalars[...]
-        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
-        var parsed: [(line: Int, fields: [String])] = []
-        var field = String.UnicodeScalarView()
-        var fields: [String] = []
-        var line = 1
-        var rowStart = 1
-        var inQuotes = false
-        var quotedFieldEnded = false
-        var iterator = scalars.makeIterator()
-        var pending: Unicode.Scalar? = iterator.next()
-        func endRow() {
-            fields.append(String(field))
-            field = String.UnicodeScalarView()
-            // A blank line is not a row.
-            if !(fields.count == 1 && fields[0].isEmpty) { parsed.append((rowStart, fields)) }
-            fields = []
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
+        var records: [[String]] = []
+        do {
+            // rowLimit 0: the reader's own table is not needed; the rows come from the enumeration.
+            let reader = try EnumeratedCSV(string: text, delimiter: .comma, loadColumns: false, rowLimit: 0)
+            try reader.enumerateAsArray(startAt: 0, rowLimit: nil) { records.append($0) }
+        } catch {
+            // The row being read when the reader stopped is the one after the rows it returned.
+            throw Malformed(
+                line: records.count + 1,
+                japanese: "引用符（\"）の使い方が正しくありません: 引用符で囲んだ値の後ろに文字が続いています。値全体を \"…\" で囲み、中の \" は \"\" と二つ重ねて書いてください。",
+                english: "a quote (\") is misplaced: text follows a closing quote; put the whole value in quotes and double any quote inside it (\"\")")
         }
-        while let scalar = pending {
-            pending = iterator.next()
-            if inQuotes {
-                if scalar == "\"" {
-                    if pending == "\"" {
-                        field.append("\"")
-                        pending = iterator.next()
-                    } else {
-                        inQuotes = false
-                        quotedFieldEnded = true
-                    }
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.append(scalar)
-                }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(String(field))
-                field = String.UnicodeScalarView()
-                quotedFieldEnded = false
-            case "\r":
-                if pending == "\n" { continue }
-                endRow(); line += 1; rowStart = line; quotedFieldEnded = false
-            case "\n":
-                endRow(); line += 1; rowStart = line; quotedFieldEnded = false
-            case "\"" where field.isEmpty && !quotedFieldEnded:
-                inQuotes = true
-            default:
-                if quotedFieldEnded {
-                    throw Malformed(line: line, message: "text follows a closing quote; put the whole field in quotes and double any quote inside it")
-                }
-                field.append(scalar)
-            }
+        // Quotes come in pairs in a well-formed file; one left open runs to the end of the file,
+        // which the reader takes as one long value.
+        if text.utf8.lazy.filter({ $0 == UInt8(ascii: "\"") }).count % 2 == 1 {
+            throw Malformed(
+                line: max(records.count, 1),
+                japanese: "引用符（\"）が閉じられていません。値を \"…\" で囲むときは閉じる \" を忘れずに書き、中の \" は \"\" と二つ重ねてください。",
+                english: "a quote (\") is never closed: end a quoted value with a quote, and double any quote inside it (\"\")")
         }
-        if inQuotes {
-            throw Malformed(line: rowStart, message: "a quoted field is never closed")
-        }
-        if !field.isEmpty || !fields.isEmpty { endRow() }
-        rows = parsed
+        rows = records.enumerated().map { Row(line: $0.offset + 1, fields: $0.element) }
     }
 }

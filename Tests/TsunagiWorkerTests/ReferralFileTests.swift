@@ -50,7 +50,8 @@ import TsunagiCore
             }
         }
         #expect(reason("{not json", name: "a.json").contains("not valid JSON"))
-        #expect(reason(#"{"personal": {}}"#, name: "a.json").contains("'routing' is missing"))
+        #expect(reason("{not json", name: "a.json").contains("正しいJSONではありません"))
+        #expect(reason(#"{"personal": {}}"#, name: "a.json").contains("routing is missing"))
         let noConsent = String(decoding: Fixtures.document(id: "PS-1"), as: UTF8.self)
             .replacingOccurrences(of: #""basis": "person", "#, with: "")
         #expect(reason(noConsent, name: "a.json").contains("routing.consent.basis is missing"))
@@ -58,11 +59,11 @@ import TsunagiCore
         #expect(reason(otherSender, name: "a.json").contains("this worker sends for peer-support.kochi"))
         let badAge = "\(Self.routingHeader)\nX-1,saposute.kochi,2026-11-27T09:30:00+09:00,就労,二十代,男性,高知市,本人,2026-11-20,A\n"
         let message = reason(badAge, name: "b.csv")
-        #expect(message.contains("line 2") && message.contains("年代"))
+        #expect(message.contains("line 2, column E (年代)") && message.contains("2行目 E列「年代」"))
         let unknownColumn = "\(Self.routingHeader),好きな色\n"
         #expect(reason(unknownColumn, name: "c.csv").contains("好きな色"))
         let wrongChannel = "\(Self.routingHeader),相談経路\nX-1,saposute.kochi,\(Self.routingRow),訪問\n"
-        #expect(reason(wrongChannel, name: "d.csv").contains("相談経路: '訪問' is not one of 来所, 電話, 出張ピア相談会"))
+        #expect(reason(wrongChannel, name: "d.csv").contains("column K (相談経路): '訪問' is not one of 来所, 電話, 出張ピア相談会"))
         let registry = ReferralFileReader(agency: AgencyID("peer-support.kochi"), profile: .peerSupport,
                                           knownDestinations: [AgencyID("saposute.kochi")])
         #expect(throws: RejectionReason.self) {
@@ -88,8 +89,26 @@ import TsunagiCore
 
     @Test func csvQuotingAndBlankLines() throws {
         let table = try CSVTable(text: "a,b\n\n\"x\"\"y\",\"line\nbreak\"\n")
-        #expect(table.rows.count == 2)
-        #expect(table.rows[1].fields == ["x\"y", "line\nbreak"])
+        #expect(table.rows.count == 3)
+        #expect(table.rows[1].isBlank)
+        #expect(table.rows[2].fields == ["x\"y", "line\nbreak"])
         #expect(throws: CSVTable.Malformed.self) { try CSVTable(text: "a,\"b\n") }
+    }
+
+    /// The library chosen for its handling of what Excel writes: CRLF rows, a quoted value with a
+    /// CRLF line break inside (one row, as Excel numbers it), doubled quotes, and text after a
+    /// closing quote refused rather than swallowed.
+    @Test func csvLibraryKeepsExcelsRowsApart() throws {
+        let table = try CSVTable(text: "a,b,c\r\n\"one\r\ntwo\",\"say \"\"hi\"\"\",x\r\n,,\r\nlast,row,here\r\n")
+        #expect(table.rows.map(\.line) == [1, 2, 3, 4])
+        #expect(table.rows[1].fields == ["one\r\ntwo", "say \"hi\"", "x"])
+        #expect(table.rows[2].isBlank)
+        #expect(table.rows[3].fields == ["last", "row", "here"])
+        do {
+            _ = try CSVTable(text: "a,b\r\nok,fine\r\n\"ab\"x,c\r\n")
+            Issue.record("text after a closing quote was taken")
+        } catch {
+            #expect(error.line == 3)
+        }
     }
 }

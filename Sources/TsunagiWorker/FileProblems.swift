@@ -1,0 +1,91 @@
+import Foundation
+
+/// One thing wrong with an outbox file, where it is, and what to write instead: in Japanese for
+/// the staff who fix it, then in English.
+public struct FileProblem: Sendable, Equatable, CustomStringConvertible {
+    public enum Place: Sendable, Equatable {
+        /// The file as a whole (its encoding, its kind, its name).
+        case file
+        /// A row as Excel numbers it (the heading row is 1).
+        case row(Int)
+        /// A cell: the row as Excel numbers it, the column's letter as Excel shows it and its heading.
+        case cell(row: Int, column: String, heading: String)
+        /// A field of a JSON document, e.g. `routing.consent.basis`; its English sentence reads on
+        /// from the field's name ("is missing: …").
+        case field(String)
+    }
+
+    public let place: Place
+    public let japanese: String
+    public let english: String
+
+    public init(_ place: Place, japanese: String, english: String) {
+        self.place = place
+        self.japanese = japanese
+        self.english = english
+    }
+
+    /// `3行目 E列「年代」: …`
+    public var japaneseLine: String {
+        switch place {
+        case .file: japanese
+        case .row(let row): "\(row)行目: \(japanese)"
+        case .cell(let row, let column, let heading): "\(row)行目 \(column)列「\(heading)」: \(japanese)"
+        case .field(let path): "\(path): \(japanese)"
+        }
+    }
+
+    /// `line 3, column E (年代): …`
+    public var englishLine: String {
+        switch place {
+        case .file: english
+        case .row(let row): "line \(row): \(english)"
+        case .cell(let row, let column, let heading): "line \(row), column \(column) (\(heading)): \(english)"
+        // The English reads on from the field's name: "routing.sex is not …".
+        case .field(let path): "\(path) \(english)"
+        }
+    }
+
+    public var description: String { japaneseLine == englishLine ? japaneseLine : "\(japaneseLine)\n\(englishLine)" }
+}
+
+/// Why an outbox file cannot be sent: every problem found in it, not only the first.
+public struct RejectionReason: Error, Sendable, CustomStringConvertible {
+    public let problems: [FileProblem]
+    /// False when part of the file was sent all the same (its problems then say which part).
+    public let nothingSent: Bool
+
+    public init(_ problems: [FileProblem], nothingSent: Bool = true) {
+        self.problems = problems
+        self.nothingSent = nothingSent
+    }
+
+    public init(japanese: String, english: String, place: FileProblem.Place = .file, nothingSent: Bool = true) {
+        self.init([FileProblem(place, japanese: japanese, english: english)], nothingSent: nothingSent)
+    }
+
+    /// A sentence in one language only (kept for callers that have no translation yet).
+    public init(_ message: String) {
+        self.init([FileProblem(.file, japanese: message, english: message)])
+    }
+
+    /// Every problem, each in Japanese and then in English.
+    public var message: String { problems.map(\.description).joined(separator: "\n") }
+    public var description: String { message }
+
+    /// The text of `NAME.error`: which file, how many problems, that nothing was sent, then each problem.
+    public func errorFileText(for name: String) -> String {
+        let count = problems.count
+        let summary: String
+        if !nothingSent {
+            summary = "「\(name)」の一部は送れませんでした（下記）。\n\(name) was only partly sent (see below)."
+        } else if count == 1 {
+            summary = "「\(name)」は送れませんでした。このファイルからは何も送っていません。直して、同じ名前で outbox に置き直してください。\n"
+                + "\(name) was not sent; nothing in it was sent. Fix it and put it in the outbox again under the same name."
+        } else {
+            summary = "「\(name)」には\(count)件の誤りがあります。このファイルからは何も送っていません。すべて直して、同じ名前で outbox に置き直してください。\n"
+                + "\(name) has \(count) errors; nothing in it was sent. Fix them all and put it in the outbox again under the same name."
+        }
+        return summary + "\n\n" + problems.map(\.description).joined(separator: "\n\n") + "\n"
+    }
+}
