@@ -112,7 +112,7 @@ public final class WorkerDaemon: Sendable {
     private var stopRequested: Bool { control.withLock { $0.stopRequested } }
 
     private func spoolLoop() {
-        var scanner = OutboxScanner(folder: folders.outbox)
+        var scanner = OutboxScanner(folders: folders, logger: logger)
         let clock = ContinuousClock()
         var nextReport = clock.now
         var nextWatchdog = clock.now
@@ -141,14 +141,19 @@ public final class WorkerDaemon: Sendable {
 
     /// Reads one outbox file; records its referrals and submits them, or rejects it with a reason.
     func take(fileNamed name: String) {
-        let path = (folders.outbox as NSString).appendingPathComponent(name)
-        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let door = OutboxDoor(folders: folders)
+        let data: Data
+        let modified: Date
+        switch door.open(name) {
+        case .file(let contents, let time): (data, modified) = (contents, time)
+        case .refused(let reason): return reject(name, reason: reason)
+        case .gone: return
+        }
         let referrals: [Referral]
         do {
-            referrals = try reader.read(data, name: name)
+            referrals = try reader.read(data, name: name, modified: modified)
         } catch {
-            reject(path, reason: error.message)
-            return
+            return reject(name, reason: error)
         }
         var conflicts: [ReferralID] = []
         var accepted: [Referral] = []
@@ -172,20 +177,25 @@ public final class WorkerDaemon: Sendable {
         }
         if conflicts.isEmpty {
             do {
-                try DurableFiles.move(path, into: folders.sent)
+                try door.markSent(name)
             } catch {
                 logger.error("cannot move a sent outbox file", metadata: ["error": "\(error)"])
             }
         } else {
-            let others = accepted.isEmpty ? "" : " The file's other referrals (\(accepted.map(\.id.rawValue).joined(separator: ", "))) were recorded and are being sent."
-            reject(path, reason: "referral id\(conflicts.count == 1 ? "" : "s") \(conflicts.map(\.rawValue).joined(separator: ", ")) \(conflicts.count == 1 ? "was" : "were") already sent with other content: a referral id is used once, for ever; give a changed referral a new id.\(others)")
+            let ids = conflicts.map(\.rawValue).joined(separator: ", ")
+            let others = accepted.map(\.id.rawValue).joined(separator: ", ")
+            reject(name, reason: RejectionReason(
+                japanese: "紹介ID \(ids) は別の内容ですでに送られています。紹介IDは一度しか使えません。内容を変えた紹介には新しいIDを付けてください。"
+                    + (accepted.isEmpty ? "" : "このファイルのほかの紹介（\(others)）は記録し、送っています。"),
+                english: "referral id\(conflicts.count == 1 ? "" : "s") \(ids) \(conflicts.count == 1 ? "was" : "were") already sent with other content: a referral id is used once, for ever; give a changed referral a new id."
+                    + (accepted.isEmpty ? "" : " The file's other referrals (\(others)) were recorded and are being sent."),
+                nothingSent: accepted.isEmpty))
         }
     }
 
-    func reject(_ path: String, reason: String) {
+    func reject(_ name: String, reason: RejectionReason) {
         do {
-            let moved = try DurableFiles.move(path, into: folders.rejected)
-            try DurableFiles.write(Data("\(reason)\n".utf8), to: moved + ".error")
+            try OutboxDoor(folders: folders).reject(name, reason: reason)
             logger.warning("an outbox file was rejected; the reason is beside it in rejected/", metadata: ["agency": "\(config.agency)"])
         } catch {
             logger.error("cannot move a rejected outbox file", metadata: ["error": "\(error)"])

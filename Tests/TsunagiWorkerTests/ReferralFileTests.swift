@@ -72,8 +72,10 @@ import TsunagiCore
     }
 
     @Test func halfWrittenFilesAreNeverPickedUp() throws {
-        let folder = try Fixtures.temporaryFolder()
-        var scanner = OutboxScanner(folder: folder)
+        let folders = WorkerFolders(root: try Fixtures.temporaryFolder())
+        try folders.prepare()
+        let folder = folders.outbox
+        var scanner = OutboxScanner(folders: folders)
         let path = (folder as NSString).appendingPathComponent("a.json")
         _ = FileManager.default.createFile(atPath: path, contents: Data("{\"rou".utf8))
         _ = FileManager.default.createFile(atPath: (folder as NSString).appendingPathComponent(".b.json"), contents: Data())
