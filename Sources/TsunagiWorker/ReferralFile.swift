@@ -63,18 +63,18 @@ public struct ReferralFileReader: Sendable {
         var problems: [FileProblem] = []
         let routingObject = document["routing"] as? [String: Any]
         if document["routing"] == nil {
-            problems.append(FileProblem(.field("routing"), japanese: "がありません。紹介先や同意など送付の情報を \"routing\": {...} に書いてください。",
+            problems.append(FileProblem(.field("routing"), japanese: "この項目がありません。紹介先や同意など送付の情報を \"routing\": {...} に書いてください。",
                                         english: "is missing: a referral document is \(shape)"))
         } else if routingObject == nil {
-            problems.append(FileProblem(.field("routing"), japanese: "はJSONオブジェクト {...} にしてください。",
+            problems.append(FileProblem(.field("routing"), japanese: "JSONオブジェクト {...} にしてください。",
                                         english: "must be a JSON object {...}"))
         }
         let personalObject = document["personal"] as? [String: Any]
         if document["personal"] == nil {
-            problems.append(FileProblem(.field("personal"), japanese: "がありません。本人の氏名・連絡先など紹介先に必要な情報を \"personal\": {...} に書いてください。",
+            problems.append(FileProblem(.field("personal"), japanese: "この項目がありません。本人の氏名・連絡先など紹介先に必要な情報を \"personal\": {...} に書いてください。",
                                         english: "is missing: put the person's details the destination needs there"))
         } else if personalObject == nil {
-            problems.append(FileProblem(.field("personal"), japanese: "はJSONオブジェクト {...} にしてください。",
+            problems.append(FileProblem(.field("personal"), japanese: "JSONオブジェクト {...} にしてください。",
                                         english: "must be a JSON object"))
         }
         if let routingObject {
@@ -143,12 +143,12 @@ struct JSONRoutingCheck {
         for key in path.split(separator: ".") { value = (value as? [String: Any])?[String(key)] }
         if value == nil || value is NSNull {
             if !optional {
-                add(path, "がありません。\(example) のように書いてください。", "is missing: write it, e.g. \(example)")
+                add(path, "この項目がありません。\(example) のように書いてください。", "is missing: write it, e.g. \(example)")
             }
             return nil
         }
         guard let text = value as? String else {
-            add(path, "は文字列にしてください（例: \(example)）。", "must be a string, e.g. \(example)")
+            add(path, "文字列にしてください（例: \(example)）。", "must be a string, e.g. \(example)")
             return nil
         }
         return text
@@ -160,7 +160,7 @@ struct JSONRoutingCheck {
                 "'\(id.prefix(80))' is not a referral id: use 1-64 ASCII letters, digits, '.', '_', ':' or '-', e.g. \"PS-2026-0012\"")
         }
         if let from = text("from", example: "\"\(reader.agency)\""), from != reader.agency.rawValue {
-            add("from", "が「\(from.prefix(80))」ですが、このワーカーは \(reader.agency) の紹介を送ります。\"\(reader.agency)\" と書いてください。",
+            add("from", "「\(from.prefix(80))」ですが、このワーカーは \(reader.agency) の紹介を送ります。\"\(reader.agency)\" と書いてください。",
                 "is \(from.prefix(80)) but this worker sends for \(reader.agency): write \"\(reader.agency)\"")
         }
         if let to = text("to", example: "\"saposute.kochi\"") {
@@ -186,16 +186,16 @@ struct JSONRoutingCheck {
             let unknown = words.filter { ($0 as? String).flatMap(Need.init(rawValue:)) == nil }
             let allowed = Need.allCases.map(\.rawValue).joined(separator: ", ")
             if !(needs is [Any]) || words.isEmpty {
-                add("needs", "は一つ以上の支援ニーズの配列にしてください（例: [\"employment\"]）。使える値: \(allowed)",
+                add("needs", "一つ以上の支援ニーズの配列にしてください（例: [\"employment\"]）。使える値: \(allowed)",
                     "must be a list of at least one need, e.g. [\"employment\"]; needs are \(allowed)")
             } else if !unknown.isEmpty {
-                add("needs", "の \(unknown.map { "「\($0)」" }.joined()) は支援ニーズではありません。使える値: \(allowed)",
+                add("needs", "\(unknown.map { "「\($0)」" }.joined()) は支援ニーズではありません。使える値: \(allowed)",
                     "holds \(unknown.map { "'\($0)'" }.joined(separator: ", ")), not a need; needs are \(allowed)")
             } else if Set(words.compactMap { $0 as? String }).count != words.count {
-                add("needs", "に同じ支援ニーズが二度書かれています。一度だけ書いてください。", "lists a need twice: list each once")
+                add("needs", "同じ支援ニーズが二度書かれています。一度だけ書いてください。", "lists a need twice: list each once")
             }
         } else {
-            add("needs", "がありません。[\"employment\"] のように書いてください。", "is missing: write it, e.g. [\"employment\"]")
+            add("needs", "この項目がありません。[\"employment\"] のように書いてください。", "is missing: write it, e.g. [\"employment\"]")
         }
         let ages = AgeBand.allCases.map(\.rawValue).joined(separator: ", ")
         if let age = text("age_band", example: "\"20s\""), AgeBand(rawValue: age) == nil {
@@ -207,7 +207,7 @@ struct JSONRoutingCheck {
         }
         if let municipality = text("municipality", example: "\"須崎市\"") { checkShortText(municipality, "municipality", example: "\"須崎市\"") }
         if routing["consent"] != nil, !(routing["consent"] is [String: Any]) {
-            add("consent", "はJSONオブジェクト {\"basis\": …, \"obtained_on\": …, \"recorded_by\": …} にしてください。",
+            add("consent", "JSONオブジェクト {\"basis\": …, \"obtained_on\": …, \"recorded_by\": …} にしてください。",
                 "must be an object {\"basis\": …, \"obtained_on\": …, \"recorded_by\": …}")
         } else {
             let bases = ConsentBasis.allCases.map(\.rawValue).joined(separator: ", ")
@@ -217,7 +217,7 @@ struct JSONRoutingCheck {
             if let obtained = text("consent.obtained_on", example: "\"2026-11-20\"") {
                 if let day = CivilDate(obtained) {
                     if let createdDay, day > createdDay {
-                        add("consent.obtained_on", "（\(day)）が作成日（\(createdDay)）より後です。同意は紹介の前に得てください。",
+                        add("consent.obtained_on", "同意取得日（\(day)）が作成日（\(createdDay)）より後です。同意は紹介の前に得てください。",
                             "\(day) is after the referral was created (\(createdDay)): consent must come first")
                     }
                 } else {
@@ -230,7 +230,7 @@ struct JSONRoutingCheck {
         if let due = text("due_date", example: "\"2026-12-02\"", optional: true) {
             if let day = CivilDate(due) {
                 if let createdDay, day < createdDay {
-                    add("due_date", "（\(day)）が作成日（\(createdDay)）より前です。作成日以降の日付にしてください。",
+                    add("due_date", "応答期限（\(day)）が作成日（\(createdDay)）より前です。作成日以降の日付にしてください。",
                         "\(day) is before the referral was created (\(createdDay)): give a later date")
                 }
             } else {
@@ -243,9 +243,9 @@ struct JSONRoutingCheck {
 
     private mutating func checkShortText(_ text: String, _ path: String, example: String) {
         if text.isBlank {
-            add(path, "が空です。\(example) のように書いてください。", "is empty: write it, e.g. \(example)")
+            add(path, "空欄です。\(example) のように書いてください。", "is empty: write it, e.g. \(example)")
         } else if text.unicodeScalars.count > Limits.shortText {
-            add(path, "が \(text.unicodeScalars.count) 文字あります。\(Limits.shortText) 文字以下にしてください。",
+            add(path, "\(text.unicodeScalars.count) 文字あります。\(Limits.shortText) 文字以下にしてください。",
                 "is \(text.unicodeScalars.count) characters; at most \(Limits.shortText) are allowed")
         }
     }
