@@ -12,6 +12,8 @@ let package = Package(
         .executable(name: "tsunagi-saposute", targets: ["tsunagi-saposute"]),
         .executable(name: "tsunagi-employment-base", targets: ["tsunagi-employment-base"]),
         .executable(name: "tsunagi-welfare-office", targets: ["tsunagi-welfare-office"]),
+        .executable(name: "tsunagi-municipality", targets: ["tsunagi-municipality"]),
+        .executable(name: "tsunagi-regional-support-center", targets: ["tsunagi-regional-support-center"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -101,6 +103,8 @@ let package = Package(
         .executableTarget(name: "tsunagi-saposute", dependencies: ["TsunagiWorker"]),
         .executableTarget(name: "tsunagi-employment-base", dependencies: ["TsunagiWorker"]),
         .executableTarget(name: "tsunagi-welfare-office", dependencies: ["TsunagiWorker"]),
+        .executableTarget(name: "tsunagi-municipality", dependencies: ["TsunagiWorker"]),
+        .executableTarget(name: "tsunagi-regional-support-center", dependencies: ["TsunagiWorker"]),
         .testTarget(name: "TsunagiWorkerTests", dependencies: ["TsunagiWorker", "TsunagiStore", "TsunagiCore"]),
         .testTarget(
             name: "EndToEndTests",

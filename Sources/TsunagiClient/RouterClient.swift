@@ -41,6 +41,45 @@ public protocol RouterClientDelegate: Sendable {
     /// The router lacks a referral this agency sent and asks for it again.
     func resendRequested(_ id: ReferralID)
     func connectionChanged(connected: Bool)
+    /// What keeps the connection from coming up, as the socket monitor tells it; nil once it is up.
+    func connectionTrouble(_ trouble: ConnectionTrouble?)
+}
+
+extension RouterClientDelegate {
+    public func connectionTrouble(_ trouble: ConnectionTrouble?) {}
+}
+
+/// Why the router cannot be reached, told apart by the socket monitor's events (a CURVE client
+/// otherwise sees only silence).
+public enum ConnectionTrouble: Sendable, Hashable, CustomStringConvertible {
+    /// Nothing answers at the endpoint (no route, refused, router down).
+    case unreachable(endpoint: String)
+    /// The router's ZAP handler refused this agency's key (the status code, e.g. 400): the key is
+    /// not in the router's registry, or the registry names it for another agency.
+    case keyNotAccepted(status: UInt32)
+    /// The router closed the connection during the CURVE handshake: the router's public key in
+    /// the config is not the key of the router at that endpoint.
+    case handshakeFailed
+
+    /// A stable word for logs, files and `--json`.
+    public var code: String {
+        switch self {
+        case .unreachable: "unreachable"
+        case .keyNotAccepted: "key-not-accepted"
+        case .handshakeFailed: "handshake-failed"
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .unreachable(let endpoint):
+            "nothing answers at \(endpoint): check router_endpoint, the network, and that the router runs"
+        case .keyNotAccepted(let status):
+            "the router refused this agency's key (ZAP \(status)): its public key is not in the router's registry, or is listed for another agency; send the .pub to the prefecture"
+        case .handshakeFailed:
+            "the router closed the connection during the encryption handshake: router_public_key is probably not this router's key"
+        }
+    }
 }
 
 /// The worker side of the Tsunagi protocol: one DEALER socket on its own thread, CURVE,
@@ -153,6 +192,11 @@ struct ClientSession {
     var lastSent = ContinuousClock.now
     /// Deliveries read in this poll and not yet handed to the worker.
     var deliveries: [Referral] = []
+    /// This connection's progress as the socket monitor reports it.
+    var tcpConnected = false
+    var handshakeSucceeded = false
+    /// What was last reported as keeping the connection down.
+    var trouble: ConnectionTrouble?
 
     init(client: RouterClient) { self.client = client }
 
@@ -183,16 +227,53 @@ struct ClientSession {
             // ZMQ_IMMEDIATE stays off: with it, libzmq 4.3 drops the pipe at once when the
             // connection breaks, and a multipart message half read from it aborts the process
             // (fq.cpp `!_more`). Without it the pipe lives through the reconnect.
+            // Opened before connecting, so that no event of this connection is missed.
+            let monitor = try SocketMonitor(context: context, monitoring: socket,
+                                            events: [.connected, .connectRetried, .disconnected, .handshakeSucceeded, .handshakeFailed])
             try socket.connect(client.settings.endpoint)
-            return serve(socket)
+            return serve(socket, monitor: monitor)
         } catch {
             logger.error("cannot open a connection to the router", metadata: ["error": "\(error)"])
             return .lostRouter
         }
     }
 
-    mutating func serve(_ socket: borrowing Socket) -> Outcome {
+    /// Follows the socket monitor's events; reports what keeps the connection from coming up.
+    mutating func watch(_ monitor: borrowing SocketMonitor, since start: ContinuousClock.Instant) {
+        while let event = try? monitor.next(timeoutMilliseconds: 0) {
+            if event.kind.contains(.connected) {
+                tcpConnected = true
+            } else if event.kind.contains(.handshakeSucceeded) {
+                handshakeSucceeded = true
+            } else if event.kind.contains(.handshakeFailedAuth) {
+                report(.keyNotAccepted(status: event.value))
+            } else if !SocketEventKind.handshakeFailed.isDisjoint(with: event.kind) {
+                report(.handshakeFailed)
+            } else if event.kind.contains(.disconnected), tcpConnected, !handshakeSucceeded {
+                // A CURVE server that cannot open our HELLO (sealed to another key) hangs up
+                // without a word; an unknown key gets a ZAP status first (reported above).
+                if trouble == nil || trouble == .unreachable(endpoint: client.settings.endpoint) { report(.handshakeFailed) }
+            }
+        }
+        if !tcpConnected, trouble == nil, ContinuousClock.now - start > .milliseconds(WireProtocol.heartbeatIntervalMilliseconds) {
+            report(.unreachable(endpoint: client.settings.endpoint))
+        }
+    }
+
+    mutating func report(_ newTrouble: ConnectionTrouble?) {
+        guard newTrouble != trouble else { return }
+        trouble = newTrouble
+        if let newTrouble {
+            logger.error("cannot connect to the router: \(newTrouble)", metadata: ["connection.trouble": "\(newTrouble.code)"])
+        }
+        client.delegate.connectionTrouble(newTrouble)
+    }
+
+    mutating func serve(_ socket: borrowing Socket, monitor: borrowing SocketMonitor) -> Outcome {
         let clock = ContinuousClock()
+        let start = clock.now
+        tcpConnected = false
+        handshakeSucceeded = false
         var lastHeard = clock.now
         var wasConnected = false
         connected = false
@@ -212,6 +293,7 @@ struct ClientSession {
                 return .stopped
             }
             let now = clock.now
+            if !connected { watch(monitor, since: start) }
             if ready[1].contains(.readable) {
                 client.wakeSignal.clear()
             }
@@ -297,6 +379,7 @@ struct ClientSession {
                 connected = true
                 wasConnected = true
                 logger.info("connected to the router", metadata: ["agency": "\(agency)"])
+                report(nil)
                 client.delegate.connectionChanged(connected: true)
                 resendStale(on: socket, now: .now)
             }

@@ -29,8 +29,6 @@ public enum SeedAgencies {
         Entry(id: AgencyID("municipality.kochi"), kind: "municipality", name: "高知市", region: "中央", ackDueBusinessDays: 3),
     ]
 
-    /// The agencies that run a worker executable of their own kind.
-    public static var withWorkers: [Entry] {
-        all.filter { ["peer-support", "saposute", "employment-base", "welfare-office"].contains($0.kind) }
-    }
+    /// The agencies that run a worker executable of their own kind: every kind has one.
+    public static var withWorkers: [Entry] { all }
 }

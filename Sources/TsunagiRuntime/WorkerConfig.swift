@@ -1,4 +1,5 @@
 import Foundation
+import TOMLKit
 import TsunagiCore
 
 /// A worker's config (one per agency office): who it is, where the router is, where its folders are.
@@ -35,13 +36,35 @@ public struct WorkerConfig: Sendable {
         var data_dir: String
         var registry: String?
         var log_level: String?
+
+        /// Every key a worker config may hold: any other key is refused by name (a misspelt
+        /// optional key would otherwise be ignored without a word).
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case agency, router_endpoint, router_public_key, secret_key, data_dir, registry, log_level
+        }
+
+        static let required: [CodingKeys] = [.agency, .router_endpoint, .router_public_key, .secret_key, .data_dir]
     }
 
-    /// Loads a worker's TOML config; relative paths are taken from the file's folder.
+    static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    /// Loads a worker's TOML config; relative paths are taken from the file's folder. Every
+    /// problem of the file is named at once: unknown keys, missing keys, an endpoint that is not
+    /// `tcp://HOST:PORT`, an agency id that cannot be one.
     public static func load(path: String) throws -> WorkerConfig {
+        try checkKeys(path: path)
         let file = try ConfigFile.load(File.self, from: path)
-        guard let agency = AgencyID(rawValue: file.agency) else {
-            throw ConfigError("\(path): agency '\(file.agency)' is not an agency id (lower-case ASCII like saposute.kochi)")
+        var problems: [String] = []
+        let agency = AgencyID(rawValue: file.agency)
+        if agency == nil {
+            problems.append("agency '\(file.agency)' is not an agency id (lower-case ASCII like saposute.kochi)")
+        }
+        if let problem = endpointProblem(file.router_endpoint) { problems.append(problem) }
+        if let level = file.log_level, !logLevels.contains(level) {
+            problems.append("log_level '\(level)' is not one of \(logLevels.joined(separator: ", "))")
+        }
+        guard let agency, problems.isEmpty else {
+            throw ConfigError("\(path): " + problems.joined(separator: "; "))
         }
         let routerKey = file.router_public_key.utf8.count == 40 && !file.router_public_key.contains("/")
             ? file.router_public_key : ConfigFile.resolve(file.router_public_key, relativeTo: path)
@@ -51,5 +74,38 @@ public struct WorkerConfig: Sendable {
             dataDirectory: ConfigFile.resolve(file.data_dir, relativeTo: path),
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
+    }
+
+    /// Names every unknown and every missing key of the file in one sentence.
+    static func checkKeys(path: String) throws {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let table = try? TOMLTable(string: text) else {
+            return // ConfigFile.load says what is wrong with the file itself.
+        }
+        let known = Set(File.CodingKeys.allCases.map(\.rawValue))
+        let unknown = table.keys.filter { !known.contains($0) }.sorted()
+        let missing = File.required.map(\.rawValue).filter { !table.keys.contains($0) }
+        var problems: [String] = []
+        if !unknown.isEmpty {
+            problems.append("unknown setting\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (a worker config takes \(File.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        if !missing.isEmpty {
+            problems.append("the setting\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") missing")
+        }
+        if !problems.isEmpty { throw ConfigError("\(path): " + problems.joined(separator: "; ")) }
+    }
+
+    /// Why an endpoint cannot be connected to, or nil: it must be `tcp://HOST:PORT`.
+    static func endpointProblem(_ endpoint: String) -> String? {
+        let example = "e.g. tcp://tsunagi-router.pref.kochi.example:5570"
+        guard endpoint.hasPrefix("tcp://") else {
+            return "router_endpoint '\(endpoint)' must start with tcp:// (\(example))"
+        }
+        let address = endpoint.dropFirst("tcp://".count)
+        guard let colon = address.lastIndex(of: ":"), colon != address.startIndex,
+              let port = Int(address[address.index(after: colon)...]), (1...65535).contains(port) else {
+            return "router_endpoint '\(endpoint)' needs a host and a port (\(example))"
+        }
+        return nil
     }
 }

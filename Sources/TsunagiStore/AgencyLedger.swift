@@ -18,9 +18,49 @@ public struct LedgerReferral: Sendable, Hashable {
     public let sourceFile: String?
     /// The agency's own answer waiting for the router, if any.
     public let queuedAnswer: Transition?
+    /// Sent referrals: the router's error code when it refused the referral.
+    public var refusalCode: Int? = nil
+    /// The agency's own answers the router refused, latest first.
+    public var refusedAnswers: [LedgerAnswer] = []
+    /// When the referral reached this ledger (received) or was recorded for sending (sent).
+    public var arrivedAt: String = ""
+    /// Received referrals: the sender withdrew it and the personal part was erased here.
+    public var personalErasedAt: String? = nil
 
     /// The other agency of the hand-off.
     public var counterpart: AgencyID { direction == .sent ? referral.routing.to : referral.routing.from }
+}
+
+/// One of the agency's own answers and what became of it.
+public struct LedgerAnswer: Sendable, Hashable {
+    public enum Status: String, Sendable { case queued, done, refused }
+    public let referral: ReferralID
+    public let transition: Transition
+    public let detail: String?
+    public let status: Status
+    public let queuedAt: String
+    public let answeredAt: String?
+    /// The router's sentence and code when it refused the answer.
+    public let error: String?
+    public let errorCode: Int?
+}
+
+/// One change of a referral as the ledger keeps it (append-only).
+public struct LedgerEvent: Sendable, Hashable {
+    public let state: HandoffState
+    public let actor: AgencyID?
+    public let at: String
+    public let detail: String?
+}
+
+/// Everything the ledger knows of one referral: where it stands, its history and the agency's answers.
+public struct LedgerCase: Sendable, Hashable {
+    public let entry: LedgerReferral
+    public let events: [LedgerEvent]
+    public let answers: [LedgerAnswer]
+
+    /// The latest event that put the referral in `state`.
+    public func event(reaching state: HandoffState) -> LedgerEvent? { events.last { $0.state == state } }
 }
 
 /// An answer (accept, decline, complete, withdraw) waiting to be sent to the router.
@@ -56,7 +96,7 @@ public enum AnswerRefusal: Error, Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// An agency's own ledger: a local SQLite file (WAL, synchronous=FULL, owner-only) holding the
+/// An agency's own ledger: a local SQLite file (WAL, synchronous=FULL, owner or staff group only) holding the
 /// referrals it sent and received, an append-only event log, and its answers waiting to be sent.
 /// The daemon and the agency's commands open it at the same time from different processes.
 public final class AgencyLedger: Sendable {
@@ -91,8 +131,20 @@ public final class AgencyLedger: Sendable {
         } catch {
             throw StoreError("cannot migrate the ledger at \(path): \(error)")
         }
-        StoreFiles.restrictToOwner(path)
+        Self.restrictToAgency(path)
         checkpointer = backgroundCheckpoints ? try Checkpointer(path: path) : nil
+    }
+
+    /// The ledger and its WAL companions: owner-only, or — when its folder is group-writable, as
+    /// the systemd units make data_dir (2770) — read and written by the agency's staff group too,
+    /// whose commands queue answers in it. SQLite gives the WAL files the database file's mode.
+    static func restrictToAgency(_ path: String) {
+        let directory = (path as NSString).deletingLastPathComponent
+        var info = stat()
+        let shared = stat(directory.isEmpty ? "." : directory, &info) == 0 && info.st_mode & 0o020 != 0
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            chmod(file, shared ? 0o660 : 0o600)
+        }
     }
 
     /// The writer connection's `synchronous` setting (2 = FULL), for the durability test.
@@ -157,10 +209,10 @@ public final class AgencyLedger: Sendable {
     }
 
     /// The router refused the referral for good (e.g. unknown destination): it is not resubmitted.
-    public func markRefused(_ id: ReferralID, sentence: String) throws {
+    public func markRefused(_ id: ReferralID, sentence: String, code: Int? = nil) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE sent_referral SET acknowledged = 1, refusal = ? WHERE id = ?",
-                           arguments: [sentence, id.rawValue])
+            try db.execute(sql: "UPDATE sent_referral SET acknowledged = 1, refusal = ?, refusal_code = ? WHERE id = ?",
+                           arguments: [sentence, code, id.rawValue])
         }
     }
 
@@ -213,6 +265,13 @@ public final class AgencyLedger: Sendable {
                 direction = .received
                 try db.execute(sql: "UPDATE received_referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE id = ?",
                                arguments: [update.state.rawValue, update.at, update.detail, update.referral.rawValue])
+                if update.state == .withdrawn {
+                    // The sender took the hand-off back: this agency may no longer hold the person's
+                    // details. The routing facts and the history stay.
+                    try db.execute(sql: """
+                        UPDATE received_referral SET personal = X'', personal_erased_at = ? WHERE id = ? AND personal_erased_at IS NULL
+                        """, arguments: [update.at, update.referral.rawValue])
+                }
             }
             try Self.appendEvent(db, id: update.referral, direction: direction, state: update.state, actor: update.actor,
                                  at: update.at, detail: update.detail, routerSequence: update.sequence)
@@ -224,29 +283,51 @@ public final class AgencyLedger: Sendable {
     /// Queues an answer for the daemon to send. Asking again for the same answer is harmless; an
     /// answer the router refused may be given again (with another reason or outcome).
     public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date()) throws(AnswerRefusal) {
-        let table = transition == .withdraw ? "sent_referral" : "received_referral"
-        let result: Result<Void, AnswerRefusal>
+        let refusal: AnswerRefusal?
         do {
-            result = try pool.write { db -> Result<Void, AnswerRefusal> in
-                guard let stateText = try String.fetchOne(db, sql: "SELECT state FROM \(table) WHERE id = ?", arguments: [id.rawValue]) else {
-                    return .failure(.unknownReferral(id, transition))
+            refusal = try queueAnswer(transition, for: id, detail: detail, at: now) { found -> AnswerRefusal? in
+                guard let found, (found.entry.direction == .sent) == (transition == .withdraw) else {
+                    return .unknownReferral(id, transition)
                 }
-                let state = HandoffState(rawValue: stateText) ?? .submitted
-                if state.isFinal, state != transition.target {
-                    return .failure(.alreadyFinal(id, state))
+                if found.entry.state.isFinal, found.entry.state != transition.target {
+                    return .alreadyFinal(id, found.entry.state)
                 }
-                try db.execute(sql: """
-                    INSERT INTO answer(referral_id, action, detail, queued_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(referral_id, action) DO UPDATE SET
-                        detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL, answered_at = NULL
-                    WHERE answer.status = 'refused'
-                    """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now)])
-                return .success(())
+                return nil
             }
         } catch {
-            result = .failure(.unknownReferral(id, transition))
+            refusal = .unknownReferral(id, transition)
         }
-        try result.get()
+        if let refusal { throw refusal }
+    }
+
+    /// Queues an answer unless `check`, which sees the referral as the ledger holds it inside the
+    /// same transaction, returns a refusal; then nothing is queued and the refusal is returned.
+    public func queueAnswer<Refusal>(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date(),
+                                     check: (LedgerCase?) -> Refusal?) throws -> Refusal? {
+        try pool.write { db -> Refusal? in
+            if let refusal = check(try Self.fetchCase(db, id)) { return refusal }
+            try db.execute(sql: """
+                INSERT INTO answer(referral_id, action, detail, queued_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT(referral_id, action) DO UPDATE SET
+                    detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL,
+                    error_code = NULL, answered_at = NULL
+                WHERE answer.status = 'refused'
+                """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now)])
+            return nil
+        }
+    }
+
+    /// One referral with its history and the agency's answers, or nil when the ledger has none.
+    public func referralCase(_ id: ReferralID) throws -> LedgerCase? {
+        try pool.read { db in try Self.fetchCase(db, id) }
+    }
+
+    /// The agency's own answers the router refused, latest first.
+    public func refusedAnswers() throws -> [LedgerAnswer] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE status = 'refused' ORDER BY answered_at DESC, seq DESC")
+                .compactMap(Self.answer(from:))
+        }
     }
 
     /// Answers not yet answered by the router, in the order they were given.
@@ -281,10 +362,13 @@ public final class AgencyLedger: Sendable {
     }
 
     /// The router refused the answer for good: kept with its sentence, not sent again.
-    public func markAnswerRefused(_ transition: Transition, for id: ReferralID, sentence: String, at now: Date = Date()) throws {
+    public func markAnswerRefused(_ transition: Transition, for id: ReferralID, sentence: String, code: Int? = nil,
+                                  at now: Date = Date()) throws {
         try pool.write { db in
-            try db.execute(sql: "UPDATE answer SET status = 'refused', answered_at = ?, error = ? WHERE referral_id = ? AND action = ? AND status = 'queued'",
-                           arguments: [Timestamps.iso(now), sentence, id.rawValue, transition.rawValue])
+            try db.execute(sql: """
+                UPDATE answer SET status = 'refused', answered_at = ?, error = ?, error_code = ?
+                WHERE referral_id = ? AND action = ? AND status = 'queued'
+                """, arguments: [Timestamps.iso(now), sentence, code, id.rawValue, transition.rawValue])
         }
     }
 
@@ -300,33 +384,91 @@ public final class AgencyLedger: Sendable {
 
     public func received() throws -> [LedgerReferral] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT r.routing, r.personal, r.state, r.state_at, r.detail,
-                       (SELECT action FROM answer a WHERE a.referral_id = r.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
-                FROM received_referral r ORDER BY r.received_at, r.id
-                """).map { row in
-                LedgerReferral(referral: try Self.referral(from: row), direction: .received,
-                               state: HandoffState(rawValue: row["state"]) ?? .delivered, stateAt: row["state_at"],
-                               detail: row["detail"], acknowledged: true, refusal: nil, sourceFile: nil,
-                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            let refused = try Self.refusedAnswersByReferral(db)
+            return try Row.fetchAll(db, sql: "\(Self.receivedSelect) ORDER BY r.received_at, r.id").map { row in
+                try Self.receivedEntry(row, refused: refused)
             }
         }
     }
 
     public func sent() throws -> [LedgerReferral] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.source_file,
-                       (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
-                FROM sent_referral s ORDER BY s.recorded_at, s.id
-                """).map { row in
-                LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
-                               state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
-                               detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
-                               sourceFile: row["source_file"],
-                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            let refused = try Self.refusedAnswersByReferral(db)
+            return try Row.fetchAll(db, sql: "\(Self.sentSelect) ORDER BY s.recorded_at, s.id").map { row in
+                try Self.sentEntry(row, refused: refused)
             }
         }
+    }
+
+    static let receivedSelect = """
+        SELECT r.routing, r.personal, r.state, r.state_at, r.detail, r.received_at, r.personal_erased_at,
+               (SELECT action FROM answer a WHERE a.referral_id = r.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+        FROM received_referral r
+        """
+
+    static let sentSelect = """
+        SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.refusal_code, s.source_file,
+               s.recorded_at,
+               (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+        FROM sent_referral s
+        """
+
+    static func receivedEntry(_ row: Row, refused: [String: [LedgerAnswer]]) throws -> LedgerReferral {
+        let referral = try Self.referral(from: row)
+        var entry = LedgerReferral(referral: referral, direction: .received,
+                                   state: HandoffState(rawValue: row["state"]) ?? .delivered, stateAt: row["state_at"],
+                                   detail: row["detail"], acknowledged: true, refusal: nil, sourceFile: nil,
+                                   queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+        entry.refusedAnswers = refused[referral.id.rawValue] ?? []
+        entry.arrivedAt = row["received_at"]
+        entry.personalErasedAt = row["personal_erased_at"]
+        return entry
+    }
+
+    static func sentEntry(_ row: Row, refused: [String: [LedgerAnswer]]) throws -> LedgerReferral {
+        let referral = try Self.referral(from: row)
+        var entry = LedgerReferral(referral: referral, direction: .sent,
+                                   state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                                   detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
+                                   sourceFile: row["source_file"],
+                                   queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+        entry.refusalCode = row["refusal_code"]
+        entry.refusedAnswers = refused[referral.id.rawValue] ?? []
+        entry.arrivedAt = row["recorded_at"]
+        return entry
+    }
+
+    static func refusedAnswersByReferral(_ db: Database) throws -> [String: [LedgerAnswer]] {
+        let answers = try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE status = 'refused' ORDER BY answered_at DESC, seq DESC")
+            .compactMap(Self.answer(from:))
+        return Dictionary(grouping: answers, by: \.referral.rawValue)
+    }
+
+    static func answer(from row: Row) -> LedgerAnswer? {
+        guard let id = ReferralID(rawValue: row["referral_id"]), let transition = Transition(rawValue: row["action"]),
+              let status = LedgerAnswer.Status(rawValue: row["status"]) else { return nil }
+        return LedgerAnswer(referral: id, transition: transition, detail: row["detail"], status: status,
+                            queuedAt: row["queued_at"], answeredAt: row["answered_at"], error: row["error"], errorCode: row["error_code"])
+    }
+
+    static func fetchCase(_ db: Database, _ id: ReferralID) throws -> LedgerCase? {
+        let answers = try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE referral_id = ? ORDER BY seq", arguments: [id.rawValue])
+            .compactMap(Self.answer(from:))
+        let refused = [id.rawValue: answers.filter { $0.status == .refused }.reversed() as [LedgerAnswer]]
+        let entry: LedgerReferral
+        if let row = try Row.fetchOne(db, sql: "\(Self.receivedSelect) WHERE r.id = ?", arguments: [id.rawValue]) {
+            entry = try receivedEntry(row, refused: refused)
+        } else if let row = try Row.fetchOne(db, sql: "\(Self.sentSelect) WHERE s.id = ?", arguments: [id.rawValue]) {
+            entry = try sentEntry(row, refused: refused)
+        } else {
+            return nil
+        }
+        let events = try Row.fetchAll(db, sql: "SELECT state, actor, at, detail FROM local_event WHERE referral_id = ? ORDER BY seq",
+                                      arguments: [id.rawValue]).compactMap { row -> LedgerEvent? in
+            guard let state = HandoffState(rawValue: row["state"]) else { return nil }
+            return LedgerEvent(state: state, actor: AgencyID(rawValue: row["actor"]), at: row["at"], detail: row["detail"])
+        }
+        return LedgerCase(entry: entry, events: events, answers: answers)
     }
 
     /// Counts of rows, for tests and `store verify`-like checks: (sent, received, local events).

@@ -75,6 +75,13 @@ enum LedgerSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v2: refusal codes, erased personal parts") { db in
+            try db.execute(sql: """
+                ALTER TABLE answer ADD COLUMN error_code INTEGER;
+                ALTER TABLE sent_referral ADD COLUMN refusal_code INTEGER;
+                ALTER TABLE received_referral ADD COLUMN personal_erased_at TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -79,6 +79,9 @@ public enum NetworkInit {
 
                 """, to: path)
             workerPaths[agency.id] = path
+            // A worker refuses a data_dir that does not exist (a typo must not start a new spool).
+            try fileManager.createDirectory(atPath: (directory as NSString).appendingPathComponent("data/\(agency.id)"),
+                                            withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         return Result(directory: directory, routerConfigPath: routerConfigPath, workerConfigPaths: workerPaths, endpoint: endpoint)
     }

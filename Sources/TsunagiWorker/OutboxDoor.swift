@@ -165,7 +165,8 @@ public struct OutboxDoor: Sendable {
             throw DurableFiles.Failure(description: "cannot move \(shown) from the outbox to rejected/: \(String(cString: strerror(errno)))")
         }
         try DurableFiles.write(Data(reason.errorFileText(for: shown).utf8),
-                               to: (folders.rejected as NSString).appendingPathComponent(Self.errorFileName(for: target)))
+                               to: (folders.rejected as NSString).appendingPathComponent(Self.errorFileName(for: target)),
+                               mode: folders.sharedWithGroup ? 0o640 : 0o600)
         fsync(outbox)
     }
 

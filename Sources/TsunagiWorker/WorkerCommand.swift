@@ -13,10 +13,44 @@ enum ActiveProfile {
     static func set(_ profile: AgencyProfile) { current.withLock { $0 = profile } }
 }
 
-/// A command that failed, said in one sentence; the process exits non-zero.
+/// The language staff read this command in: from the environment at start, then `--lang`.
+enum ActiveLanguage {
+    private static let current = Mutex<StaffLanguage>(StaffLanguage.resolve(option: nil))
+    static var language: StaffLanguage { current.withLock { $0 } }
+    static func set(_ language: StaffLanguage) { current.withLock { $0 = language } }
+}
+
+/// The exit codes of the agency's commands (docs/CLI.md).
+public enum WorkerExit {
+    public static let done: Int32 = 0
+    /// The answer or request was refused (the referral's state, an unknown id, a bad value): nothing changed.
+    public static let refused: Int32 = 1
+    /// The command cannot work here: the config, the ledger, the folders, or (for `run`) a start-up check.
+    public static let cannotWork: Int32 = 2
+    /// `status`: no worker daemon runs for this config.
+    public static let notRunning: Int32 = 3
+    /// `status`: the daemon runs but is not connected to the router.
+    public static let notConnected: Int32 = 4
+    /// ArgumentParser's usage error (EX_USAGE).
+    public static let usage: Int32 = 64
+}
+
+/// A command that failed, said in one sentence (in the staff's language); the process exits
+/// with `code`.
 struct CommandFailure: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+    let sentence: StaffSentence
+    let code: Int32
+
+    init(_ sentence: StaffSentence, code: Int32 = WorkerExit.refused) {
+        self.sentence = sentence
+        self.code = code
+    }
+
+    init(_ japanese: String, _ english: String, code: Int32 = WorkerExit.refused) {
+        self.init(StaffSentence(japanese, english), code: code)
+    }
+
+    var description: String { sentence.text(ActiveLanguage.language) }
 }
 
 /// The agency's executable: the daemon (`run`) and the staff's commands on the same ledger.
@@ -26,33 +60,143 @@ public struct WorkerCommand: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: profile.executableName,
             abstract: "The \(profile.kind) agency's Tsunagi worker (\(profile.japaneseName)): hands people off to other agencies and answers hand-offs to this one.",
-            subcommands: [Run.self, Submit.self, Inbox.self, Accept.self, Decline.self, Complete.self, Withdraw.self, Sent.self, Ledger.self])
+            subcommands: [Run.self, Submit.self, Inbox.self, Show.self, Accept.self, Decline.self, Complete.self, Withdraw.self,
+                          Sent.self, Status.self, Ledger.self])
     }
 
     public init() {}
 
-    /// Runs the command line for one agency kind.
+    /// Runs the command line for one agency kind. A refusal is printed in the staff's language
+    /// to standard error and ends the process with its own exit code.
     public static func main(profile: AgencyProfile) async {
         ActiveProfile.set(profile)
-        await main()
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch let failure as CommandFailure {
+            FileHandle.standardError.write(Data("\(failure.description)\n".utf8))
+            Foundation.exit(failure.code)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("\(error.message)\n".utf8))
+            Foundation.exit(WorkerExit.cannotWork)
+        } catch {
+            exit(withError: error)
+        }
     }
 }
 
+/// The options every command takes: which config, which language.
 struct ConfigOption: ParsableArguments {
-    @Option(name: .long, help: "The worker's config file.")
-    var config: String = "/etc/tsunagi/worker.toml"
+    @Option(name: .long, help: "The worker's config file (default: the one file in /etc/tsunagi/workers for this kind).")
+    var config: String?
 
-    func load() throws -> WorkerConfig { try WorkerConfig.load(path: config) }
+    @Option(name: .long, help: "ja or en (default: Japanese; English when LANG is C or en*).")
+    var lang: String?
+
+    /// Where configs are looked for when --config is not given; TSUNAGI_WORKER_CONFIG_DIR overrides it.
+    static var configFolder: String {
+        ProcessInfo.processInfo.environment["TSUNAGI_WORKER_CONFIG_DIR"] ?? "/etc/tsunagi/workers"
+    }
+
+    var language: StaffLanguage {
+        let language = StaffLanguage.resolve(option: lang)
+        ActiveLanguage.set(language)
+        return language
+    }
+
+    /// The config's path: --config, or the only config in the folder for this executable's kind.
+    func configPath() throws -> String {
+        _ = language
+        if let config { return config }
+        let folder = Self.configFolder
+        let kind = ActiveProfile.profile.kind
+        let files = ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).filter { $0.hasSuffix(".toml") }.sorted()
+        if files.count == 1 { return (folder as NSString).appendingPathComponent(files[0]) }
+        let ofKind = files.filter { $0 == "\(kind).toml" || $0.hasPrefix("\(kind).") }
+        if ofKind.count == 1 { return (folder as NSString).appendingPathComponent(ofKind[0]) }
+        if files.isEmpty {
+            throw CommandFailure("\(folder) に設定ファイルがありません。--config で設定ファイルを指定してください。",
+                                 "there is no config in \(folder): give the config with --config FILE.", code: WorkerExit.cannotWork)
+        }
+        let list = (ofKind.isEmpty ? files : ofKind).joined(separator: ", ")
+        throw CommandFailure("\(folder) に設定ファイルが複数あります（\(list)）。--config \(folder)/<機関ID>.toml で選んでください。",
+                             "\(folder) holds several configs (\(list)): choose one with --config \(folder)/<agency-id>.toml.",
+                             code: WorkerExit.cannotWork)
+    }
+
+    func load() throws -> WorkerConfig {
+        do {
+            return try WorkerConfig.load(path: try configPath())
+        } catch let error as ConfigError {
+            throw CommandFailure(StaffSentence("設定ファイルの誤り: \(error.message)", error.message), code: WorkerExit.cannotWork)
+        }
+    }
 
     /// Opens the agency's ledger (the daemon may hold it open at the same time).
-    func openLedger() throws -> (WorkerConfig, AgencyLedger, WorkerFolders) {
+    func open() throws -> WorkerContext {
         let settings = try load()
         let folders = WorkerFolders(root: settings.dataDirectory)
         guard FileManager.default.fileExists(atPath: folders.ledger) else {
-            throw CommandFailure("no ledger at \(folders.ledger) yet: start the worker once with 'run --config \(config)'")
+            throw CommandFailure(
+                "\(folders.ledger) に台帳がまだありません。ワーカーを一度起動してください（systemctl start \(ActiveProfile.profile.executableName)@\(settings.agency)）。",
+                "no ledger at \(folders.ledger) yet: start the worker once (systemctl start \(ActiveProfile.profile.executableName)@\(settings.agency)).",
+                code: WorkerExit.cannotWork)
         }
-        return (settings, try AgencyLedger(path: folders.ledger), folders)
+        let ledger: AgencyLedger
+        do {
+            ledger = try AgencyLedger(path: folders.ledger)
+        } catch {
+            throw CommandFailure("台帳 \(folders.ledger) を開けません（\(error)）。このアカウントが tsunagi グループに入っているか確かめてください。",
+                                 "cannot open the ledger \(folders.ledger) (\(error)): check that this account is in the tsunagi group.",
+                                 code: WorkerExit.cannotWork)
+        }
+        let registry = settings.registryPath.flatMap { try? AgencyRegistry.load(path: $0) }
+        return WorkerContext(settings: settings, ledger: ledger, folders: folders, registry: registry,
+                             profile: ActiveProfile.profile, language: language)
     }
+}
+
+/// What a staff command works with: the config, the ledger, the folders and the names.
+struct WorkerContext {
+    let settings: WorkerConfig
+    let ledger: AgencyLedger
+    let folders: WorkerFolders
+    let registry: AgencyRegistry?
+    let profile: AgencyProfile
+    let language: StaffLanguage
+
+    var names: AgencyNames {
+        AgencyNames(registry: registry.map { Dictionary(uniqueKeysWithValues: $0.agencies.map { ($0.key, $0.value.name) }) } ?? [:])
+    }
+
+    /// Business days `agency` has to answer, as the registry says (the kind's usual time otherwise).
+    func ackDueDays(_ agency: AgencyID) -> Int {
+        registry?[agency]?.ackDueBusinessDays ?? (agency == settings.agency ? profile.defaultAckDueBusinessDays : AgencyRegistry.defaultAckDueBusinessDays)
+    }
+
+    /// The day the destination must answer by: the referral's own due date, or its due time in
+    /// business days from the day it was made.
+    func dueDay(_ entry: LedgerReferral) -> CivilDate {
+        let routing = entry.referral.routing
+        if let due = routing.dueDate { return due }
+        let made = routing.createdDate ?? Timestamps.parse(entry.arrivedAt) ?? Date()
+        return BusinessCalendar.japanesePublicOffices.adding(businessDays: ackDueDays(routing.to), to: CivilDate(made, in: .japan))
+    }
+
+    func isOverdue(_ entry: LedgerReferral, today: CivilDate = .today()) -> Bool {
+        entry.state.isUnacknowledged && entry.refusal == nil && today > dueDay(entry)
+    }
+
+    func say(_ japanese: String, _ english: String) { print(language.pick(japanese, english)) }
+}
+
+func printJSON(_ value: Any) throws {
+    let data = try JSONSerialization.data(withJSONObject: value, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    print(String(decoding: data, as: UTF8.self))
 }
 
 extension WorkerCommand {
@@ -67,9 +211,13 @@ extension WorkerCommand {
             let daemon: WorkerDaemon
             do {
                 daemon = try WorkerDaemon(config: settings, profile: ActiveProfile.profile, logger: logger)
+            } catch let sentence as StaffSentence {
+                logger.critical("cannot start: \(sentence.english)")
+                throw CommandFailure(StaffSentence("起動できません: \(sentence.japanese)", "cannot start: \(sentence.english)"),
+                                     code: WorkerExit.cannotWork)
             } catch {
                 logger.critical("cannot start", metadata: ["error": "\(error)"])
-                throw CommandFailure("cannot start: \(error)")
+                throw CommandFailure(StaffSentence("起動できません: \(error)", "cannot start: \(error)"), code: WorkerExit.cannotWork)
             }
             try await WorkerService(daemon: daemon, logger: logger).runUntilSignalled()
         }
@@ -82,41 +230,25 @@ extension WorkerCommand {
 
         func run() throws {
             let settings = try options.load()
+            let name = (file as NSString).lastPathComponent
             guard let data = FileManager.default.contents(atPath: file) else {
-                throw CommandFailure("cannot read \(file): check the path")
+                throw CommandFailure("\(file) を読めません。パスを確かめてください。", "cannot read \(file): check the path.")
             }
             let folders = WorkerFolders(root: settings.dataDirectory)
-            try folders.prepare()
-            let target = (folders.outbox as NSString).appendingPathComponent((file as NSString).lastPathComponent)
+            guard FileManager.default.fileExists(atPath: folders.outbox) else {
+                throw CommandFailure("\(folders.outbox) がありません。ワーカーを一度起動してください。",
+                                     "\(folders.outbox) does not exist: start the worker once.", code: WorkerExit.cannotWork)
+            }
+            let target = (folders.outbox as NSString).appendingPathComponent(name)
             guard !FileManager.default.fileExists(atPath: target) else {
-                throw CommandFailure("the outbox already holds a file named \((file as NSString).lastPathComponent): rename yours")
+                throw CommandFailure("outbox にはすでに \(name) という名前のファイルがあります。名前を変えてください。",
+                                     "the outbox already holds a file named \(name): rename yours.")
             }
             // Through a hidden temp file: the daemon never sees a half-copied file.
-            try DurableFiles.write(data, to: target)
-            print("\((file as NSString).lastPathComponent) is in the outbox; the worker will send it.")
-        }
-    }
-
-    struct Inbox: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List referrals that arrived and await an answer.")
-        @Flag(help: "Also list referrals already answered.") var all = false
-        @OptionGroup var options: ConfigOption
-
-        func run() throws {
-            let (_, ledger, folders) = try options.openLedger()
-            let entries = try ledger.received().filter { all || !$0.state.isFinal }
-            if entries.isEmpty {
-                print(all ? "Nothing has arrived yet." : "Nothing awaits an answer.")
-                return
-            }
-            for entry in entries {
-                let routing = entry.referral.routing
-                var line = "\(routing.id)  from \(routing.from)  created \(routing.createdAt)  needs \(routing.needs.map(\.rawValue).joined(separator: ","))  \(entry.state.rawValue)"
-                if let queued = entry.queuedAnswer { line += " (\(queued.rawValue) queued)" }
-                if entry.state == .accepted { line += "; complete it with an outcome when done" }
-                print(line)
-            }
-            print("Details of each person are in \(folders.inbox)/<id>.json.")
+            try DurableFiles.write(data, to: target, mode: 0o660)
+            options.language == .ja
+                ? print("\(name) を outbox に置きました。ワーカーが送ります。結果は sent と status で確かめられます。")
+                : print("\(name) is in the outbox; the worker will send it. 'sent' and 'status' show how it went.")
         }
     }
 
@@ -124,7 +256,7 @@ extension WorkerCommand {
         static let configuration = CommandConfiguration(abstract: "Accept a referral that arrived.")
         @Argument(help: "The referral id.") var id: String
         @OptionGroup var options: ConfigOption
-        func run() throws { try queue(.accept, id: id, detail: nil, options: options) }
+        func run() throws { try answer(.accept, id: id, detail: nil, options: options) }
     }
 
     struct Decline: ParsableCommand {
@@ -132,7 +264,7 @@ extension WorkerCommand {
         @Argument(help: "The referral id.") var id: String
         @Option(help: "Why this agency cannot take the person.") var reason: String
         @OptionGroup var options: ConfigOption
-        func run() throws { try queue(.decline, id: id, detail: reason, options: options) }
+        func run() throws { try answer(.decline, id: id, detail: reason, options: options) }
     }
 
     struct Complete: ParsableCommand {
@@ -140,50 +272,17 @@ extension WorkerCommand {
             CommandConfiguration(abstract: "Complete an accepted referral with its outcome (\(ActiveProfile.profile.outcomes.joined(separator: " / "))).")
         }
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "The outcome, from this agency kind's vocabulary.") var outcome: String
+        @Option(help: "The outcome, from this agency kind's words.") var outcome: String
         @OptionGroup var options: ConfigOption
-
-        func run() throws {
-            let outcomes = ActiveProfile.profile.outcomes
-            guard outcomes.contains(outcome) else {
-                throw CommandFailure("'\(outcome)' is not an outcome of a \(ActiveProfile.profile.kind) agency: use one of \(outcomes.joined(separator: ", "))")
-            }
-            try queue(.complete, id: id, detail: outcome, options: options)
-        }
+        func run() throws { try answer(.complete, id: id, detail: outcome, options: options) }
     }
 
     struct Withdraw: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Withdraw a referral this agency sent, with a reason.")
+        static let configuration = CommandConfiguration(abstract: "Withdraw a referral this agency sent, with a reason (until it is accepted).")
         @Argument(help: "The referral id.") var id: String
         @Option(help: "Why the referral is withdrawn.") var reason: String
         @OptionGroup var options: ConfigOption
-        func run() throws { try queue(.withdraw, id: id, detail: reason, options: options) }
-    }
-
-    struct Sent: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List what this agency sent and where each stands.")
-        @OptionGroup var options: ConfigOption
-
-        func run() throws {
-            let (_, ledger, _) = try options.openLedger()
-            let entries = try ledger.sent()
-            if entries.isEmpty {
-                print("Nothing has been sent yet.")
-                return
-            }
-            for entry in entries {
-                let routing = entry.referral.routing
-                var line = "\(routing.id)  to \(routing.to)  created \(routing.createdAt)  "
-                if let refusal = entry.refusal {
-                    line += "refused by the router: \(refusal)"
-                } else {
-                    line += entry.state.rawValue + (entry.acknowledged ? "" : " (waiting for the router)")
-                    if let detail = entry.detail, entry.state.isFinal { line += " — \(detail)" }
-                }
-                if let queued = entry.queuedAnswer { line += " (\(queued.rawValue) queued)" }
-                print(line)
-            }
-        }
+        func run() throws { try answer(.withdraw, id: id, detail: reason, options: options) }
     }
 
     struct Ledger: ParsableCommand {
@@ -199,53 +298,52 @@ extension WorkerCommand {
             func run() throws {
                 let day: CivilDate
                 if let date {
-                    guard let parsed = CivilDate(date) else { throw CommandFailure("'\(date)' is not a date: write it as YYYY-MM-DD") }
+                    guard let parsed = CivilDate(date) else {
+                        throw CommandFailure("'\(date)' は日付ではありません。YYYY-MM-DD で書いてください。", "'\(date)' is not a date: write it as YYYY-MM-DD.")
+                    }
                     day = parsed
                 } else {
                     day = CivilDate.today()
                 }
-                let (settings, ledger, _) = try options.openLedger()
-                let report = try ledger.report(agency: settings.agency, day: day)
+                let context = try options.open()
+                let report = try context.ledger.report(agency: context.settings.agency, day: day)
                 if json {
                     let encoder = JSONEncoder()
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
-                    print("Ledger of \(settings.agency) for \(day): \(report.entries.count) referral\(report.entries.count == 1 ? "" : "s").")
+                    context.say("\(context.settings.agency) の台帳（\(day)）: \(report.entries.count) 件",
+                                "Ledger of \(context.settings.agency) for \(day): \(report.entries.count) referral\(report.entries.count == 1 ? "" : "s").")
                     var counts: [String: Int] = [:]
                     for entry in report.entries {
-                        counts["\(entry.direction == .sent ? "to" : "from") \(entry.counterpart)  \(entry.state.rawValue) (\(entry.state.japaneseLabel))", default: 0] += 1
+                        let direction = context.language.pick(entry.direction == .sent ? "送信先" : "受信元", entry.direction == .sent ? "to" : "from")
+                        let state = StaffWords.state(entry.state, entry.direction).text(context.language)
+                        counts["\(direction) \(entry.counterpart)  \(state)", default: 0] += 1
                     }
                     for key in counts.keys.sorted() { print("  \(key): \(counts[key]!)") }
                 }
                 if send {
-                    try ledger.requestReport(day: day)
-                    print("The worker will send the report for \(day) to the router.")
+                    try context.ledger.requestReport(day: day)
+                    if !json { context.say("\(day) の台帳をワーカーがルーターへ送ります。", "The worker will send the report for \(day) to the router.") }
                 }
             }
         }
     }
 }
 
-private func queue(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
+/// Checks an answer against the ledger and queues it, or refuses it with a sentence and exit 1.
+private func answer(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
+    _ = options.language
     guard let id = ReferralID(rawValue: text) else {
-        throw CommandFailure("'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-')")
+        throw CommandFailure("'\(text)' は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
     }
-    if transition.requiresDetail, (detail ?? "").trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
-        throw CommandFailure("\(transition.rawValue) needs \(transition == .complete ? "an outcome" : "a reason")")
+    let context = try options.open()
+    let verdict = try AgencyAnswers.give(transition, id: id, detail: detail, ledger: context.ledger,
+                                         outcomes: context.profile.outcomes, names: context.names)
+    switch verdict {
+    case .queued(let sentence), .alreadyGiven(let sentence):
+        print(sentence.text(context.language))
+    case .refused(let sentence):
+        throw CommandFailure(sentence)
     }
-    let (_, ledger, _) = try options.openLedger()
-    do {
-        try ledger.queueAnswer(transition, for: id, detail: detail)
-    } catch {
-        throw CommandFailure(error.description)
-    }
-    let noun = switch transition {
-    case .accept: "acceptance"
-    case .decline: "decline"
-    case .complete: "completion"
-    case .withdraw: "withdrawal"
-    case .confirmDelivery: "confirmation"
-    }
-    print("Referral \(id): \(noun) recorded; the worker sends it to the router (now, or as soon as it is reachable).")
 }

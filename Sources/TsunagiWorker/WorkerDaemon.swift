@@ -20,6 +20,10 @@ public final class WorkerDaemon: Sendable {
     let events: WorkerEvents
     let logger: Logger
     let notifier: SystemdNotifier
+    /// This agency's registry entry (name, due time), when a registry is configured.
+    public let registryEntry: Agency?
+    let lock: DataDirectoryLock
+    let stateWriter: WorkerStateWriter
     private let control = Mutex(Control())
     private let finished = DispatchSemaphore(value: 0)
     private let fullyStopped = DispatchSemaphore(value: 0)
@@ -41,21 +45,20 @@ public final class WorkerDaemon: Sendable {
         self.profile = profile
         self.logger = logger
         self.notifier = notifier
-        if config.agency.kind != profile.kind {
-            logger.warning("the agency's kind differs from this executable's kind",
-                           metadata: ["agency": "\(config.agency)", "worker.kind": "\(profile.kind)"])
-        }
+        let registry = try config.registryPath.map { try AgencyRegistry.load(path: $0) }
+        registryEntry = try WorkerStartChecks.agency(config, profile: profile, registry: registry)
+        try WorkerStartChecks.dataDirectory(config)
         let keyPair = try KeyFiles.loadKeyPair(config.secretKeyPath)
         let routerKey = try KeyFiles.loadPublicKey(config.routerPublicKey)
-        var destinations: Set<AgencyID>?
-        if let registryPath = config.registryPath {
-            destinations = Set(try AgencyRegistry.load(path: registryPath).agencies.keys)
-        }
+        let destinations = registry.map { Set($0.agencies.keys) }
         folders = WorkerFolders(root: config.dataDirectory)
+        lock = try DataDirectoryLock(folders: folders)
         try folders.prepare()
+        WorkerStartChecks.shareWithStaff(folders)
         ledger = try AgencyLedger(path: folders.ledger, backgroundCheckpoints: true)
         reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
-        events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger)
+        stateWriter = WorkerStateWriter(folders: folders, agency: config.agency.rawValue)
+        events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger, state: stateWriter)
         client = RouterClient(
             settings: .init(endpoint: config.routerEndpoint, serverKey: routerKey, keyPair: keyPair,
                             software: "\(profile.executableName)/1", retryInterval: .seconds(2)),
@@ -70,6 +73,7 @@ public final class WorkerDaemon: Sendable {
             return control.started
         }
         guard !alreadyStarted else { return }
+        stateWriter.write()
         events.restoreInboxFiles()
         client.start()
         // What the ledger holds but the router has not acknowledged goes out again first.
@@ -99,6 +103,7 @@ public final class WorkerDaemon: Sendable {
             finished.signal()
         }
         client.stop()
+        stateWriter.stopped()
         logger.info("worker stopped", metadata: ["agency": "\(config.agency)"])
         fullyStopped.signal()
     }
@@ -225,16 +230,21 @@ final class WorkerEvents: RouterClientDelegate {
     let ledger: AgencyLedger
     let folders: WorkerFolders
     let logger: Logger
+    let state: WorkerStateWriter
+    /// Inbox files are group-readable when the data folder is shared with the staff group.
+    let inboxMode: mode_t
     private let client = Mutex<RouterClient?>(nil)
     /// Answers handed to the client and not yet answered by the router (keys), so that the
     /// queue poll does not hand them over again.
     private let inFlight = Mutex<Set<String>>([])
 
-    init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger) {
+    init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger, state: WorkerStateWriter) {
         self.agency = agency
         self.ledger = ledger
         self.folders = folders
         self.logger = logger
+        self.state = state
+        inboxMode = folders.sharedWithGroup ? 0o640 : 0o600
     }
 
     func attach(_ client: RouterClient) { self.client.withLock { $0 = client } }
@@ -274,7 +284,8 @@ final class WorkerEvents: RouterClientDelegate {
 
     func writeInboxFile(_ referral: Referral) {
         do {
-            try DurableFiles.write(Self.inboxDocument(referral), to: folders.inboxFile(for: referral.id.rawValue), durable: false)
+            try DurableFiles.write(Self.inboxDocument(referral), to: folders.inboxFile(for: referral.id.rawValue), mode: inboxMode,
+                                   durable: false)
         } catch {
             logger.error("cannot write an inbox file; it is written again at the next start",
                          metadata: ["referral.id": "\(referral.id)", "error": "\(error)"])
@@ -286,7 +297,8 @@ final class WorkerEvents: RouterClientDelegate {
     func restoreInboxFiles() {
         guard let received = try? ledger.received() else { return }
         var restored = 0
-        for item in received where !FileManager.default.fileExists(atPath: folders.inboxFile(for: item.referral.id.rawValue)) {
+        for item in received where item.personalErasedAt == nil
+            && !FileManager.default.fileExists(atPath: folders.inboxFile(for: item.referral.id.rawValue)) {
             writeInboxFile(item.referral)
             restored += 1
         }
@@ -299,6 +311,14 @@ final class WorkerEvents: RouterClientDelegate {
     func apply(status: StatusUpdate) -> Bool {
         do {
             try ledger.apply(status)
+            if status.state == .withdrawn {
+                // The ledger erased the person's details with the update; the inbox file goes too.
+                let file = folders.inboxFile(for: status.referral.rawValue)
+                if FileManager.default.fileExists(atPath: file) {
+                    try FileManager.default.removeItem(atPath: file)
+                    DurableFiles.syncFolder(folders.inbox)
+                }
+            }
             logger.info("status update applied", metadata: [
                 "referral.id": "\(status.referral)", "referral.state": "\(status.state.rawValue)", "agency.actor": "\(status.actor)",
             ])
@@ -317,14 +337,14 @@ final class WorkerEvents: RouterClientDelegate {
                 try ledger.markSubmitted(referral.id, state: state)
                 logger.info("referral acknowledged by the router", metadata: ["referral.id": "\(referral.id)", "referral.state": "\(state.rawValue)"])
             case (.submit(let referral), .error(let error, _, _)):
-                try ledger.markRefused(referral.id, sentence: error.message)
+                try ledger.markRefused(referral.id, sentence: error.message, code: error.code.rawValue)
                 logger.warning("the router refused a referral", metadata: ["referral.id": "\(referral.id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])
             case (.transition(let transition, let id, _), .done(_, _, let state)):
                 try ledger.markAnswerDone(transition, for: id, state: state, actor: agency)
                 landed(transition, id)
                 logger.info("answer applied by the router", metadata: ["referral.id": "\(id)", "referral.state": "\(state.rawValue)"])
             case (.transition(let transition, let id, _), .error(let error, _, _)):
-                try ledger.markAnswerRefused(transition, for: id, sentence: error.message)
+                try ledger.markAnswerRefused(transition, for: id, sentence: error.message, code: error.code.rawValue)
                 landed(transition, id)
                 logger.warning("the router refused an answer", metadata: ["referral.id": "\(id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])
             case (.report(let report), .reported):
@@ -349,7 +369,12 @@ final class WorkerEvents: RouterClientDelegate {
         client.withLock { $0 }?.send(.submit(referral))
     }
 
+    func connectionTrouble(_ trouble: ConnectionTrouble?) {
+        state.trouble(trouble)
+    }
+
     func connectionChanged(connected: Bool) {
+        state.connected(connected)
         if !connected {
             // The client resends what it holds; the queue poll need not hand answers over again.
             return

@@ -65,7 +65,7 @@ struct WorkerEndToEndTests {
             #expect(try network.ledger(Self.peer).sent().first?.detail == "就職")
             #expect(try network.receivedState(Self.saposute, "PS-A1") == .completed)
 
-            let sent = try await network.command(Self.peer, ["sent"])
+            let sent = try await network.command(Self.peer, ["sent", "--lang", "en"])
             #expect(sent.output.contains("PS-A1") && sent.output.contains("completed"))
             let report = try await network.command(Self.peer, ["ledger", "report", "--date", "2026-11-27", "--json", "--send"])
             #expect(report.status == 0 && report.output.contains("saposute.kochi"))

@@ -9,6 +9,7 @@ extension RouterHarness {
     public static let workerExecutables = [
         "peer-support": "tsunagi-peer-support", "saposute": "tsunagi-saposute",
         "employment-base": "tsunagi-employment-base", "welfare-office": "tsunagi-welfare-office",
+        "municipality": "tsunagi-municipality", "regional-support-center": "tsunagi-regional-support-center",
     ]
 
     /// Starts `agency`'s worker daemon (`run --config workers/<agency>.toml`). It is killed when the

@@ -99,8 +99,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
     @Test func theUnitsAreThereAndHardened() throws {
         #expect(try unitFiles() == [
-            "tsunagi-employment-base@.service", "tsunagi-peer-support@.service", "tsunagi-reconcile.service",
-            "tsunagi-reconcile.timer", "tsunagi-router.service", "tsunagi-saposute@.service", "tsunagi-welfare-office@.service",
+            "tsunagi-employment-base@.service", "tsunagi-municipality@.service", "tsunagi-peer-support@.service",
+            "tsunagi-reconcile.service", "tsunagi-reconcile.timer", "tsunagi-regional-support-center@.service",
+            "tsunagi-router.service", "tsunagi-saposute@.service", "tsunagi-welfare-office@.service",
         ])
         let router = try settings("tsunagi-router.service")
         #expect(router["Type"] == ["notify"])
@@ -116,7 +117,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
             #expect(unit["RestrictAddressFamilies"] == ["AF_UNIX AF_INET AF_INET6"], "\(file)")
             for path in unit["ReadWritePaths"] ?? [] { #expect(path.hasPrefix("/var/lib/tsunagi"), "\(file): \(path)") }
         }
-        for kind in ["peer-support", "saposute", "employment-base", "welfare-office"] {
+        for kind in ["peer-support", "saposute", "employment-base", "welfare-office", "municipality", "regional-support-center"] {
             let worker = try settings("tsunagi-\(kind)@.service")
             #expect(worker["ExecStart"] == ["/usr/local/bin/tsunagi-\(kind) run --config /etc/tsunagi/workers/%i.toml"])
             #expect(worker["ReadWritePaths"] == ["/var/lib/tsunagi/%i"])
@@ -158,7 +159,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
         for binary in ["tsunagi", "tsunagi-router", "tsunagi-peer-support", "tsunagi-saposute", "tsunagi-employment-base",
-                       "tsunagi-welfare-office"] {
+                       "tsunagi-welfare-office", "tsunagi-municipality", "tsunagi-regional-support-center"] {
             _ = FileManager.default.createFile(atPath: folder + "/" + binary, contents: Data("#!/bin/sh\n".utf8),
                                            attributes: [.posixPermissions: 0o755])
         }
@@ -169,7 +170,8 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         }
         let units = ["tsunagi-router.service", "tsunagi-reconcile.service", "tsunagi-reconcile.timer",
                      "tsunagi-peer-support@peer-support.kochi.service", "tsunagi-saposute@saposute.kochi.service",
-                     "tsunagi-employment-base@employment-base.chubu.service", "tsunagi-welfare-office@welfare-office.susaki.service"]
+                     "tsunagi-employment-base@employment-base.chubu.service", "tsunagi-welfare-office@welfare-office.susaki.service",
+                     "tsunagi-municipality@municipality.susaki.service", "tsunagi-regional-support-center@regional-support-center.service"]
         let process = Process()
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = ["verify"] + units.map { folder + "/" + $0 }

@@ -22,6 +22,7 @@ final class TestNetwork: Sendable {
     static let executableByKind = [
         "peer-support": "tsunagi-peer-support", "saposute": "tsunagi-saposute",
         "employment-base": "tsunagi-employment-base", "welfare-office": "tsunagi-welfare-office",
+        "municipality": "tsunagi-municipality", "regional-support-center": "tsunagi-regional-support-center",
     ]
 
     func config(_ agency: AgencyID) -> String { layout.workerConfigPaths[agency]! }

@@ -1,0 +1,162 @@
+import Foundation
+import TsunagiCore
+import TsunagiStore
+
+/// The rules for the agency's own answers (accept, decline, complete, withdraw), checked against
+/// the referral as the ledger holds it, so that staff hear at once — on the command line or the
+/// desk — when an answer cannot be given, and nothing is queued or sent then.
+public enum AgencyAnswers {
+    /// What a check (or a give) came to.
+    public enum Verdict: Sendable, Equatable {
+        /// The answer may be given (`check`) or was queued for the router (`give`).
+        case queued(StaffSentence)
+        /// The same answer was given before: nothing new is queued. Not a refusal.
+        case alreadyGiven(StaffSentence)
+        /// The answer cannot be given; nothing is queued.
+        case refused(StaffSentence)
+
+        public var sentence: StaffSentence {
+            switch self {
+            case .queued(let sentence), .alreadyGiven(let sentence), .refused(let sentence): sentence
+            }
+        }
+
+        public var isRefusal: Bool { if case .refused = self { true } else { false } }
+    }
+
+    /// Checks an answer against the referral as the ledger holds it (`found`, nil when the ledger
+    /// has no such referral). `outcomes` are the agency kind's words for `complete`.
+    public static func check(_ transition: Transition, id: ReferralID, detail: String?, found: LedgerCase?,
+                             outcomes: [String], names: AgencyNames) -> Verdict {
+        let detail = detail?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if transition.requiresDetail, (detail ?? "").isEmpty {
+            return .refused(transition == .complete
+                ? StaffSentence("完了には成果が必要です（--outcome \(outcomes.joined(separator: " / "))）。",
+                                "complete needs an outcome (--outcome \(outcomes.joined(separator: " / "))).")
+                : StaffSentence("\(StaffWords.action(transition).japanese)には理由が必要です（--reason …）。",
+                                "\(transition.rawValue) needs a reason (--reason …)."))
+        }
+        if transition == .complete, let detail, !outcomes.contains(detail) {
+            return .refused(StaffSentence(
+                "「\(detail)」はこの機関の成果の言葉ではありません。\(outcomes.joined(separator: "、"))のどれかを書いてください。",
+                "'\(detail)' is not an outcome of this agency: use one of \(outcomes.joined(separator: ", "))."))
+        }
+        guard let found else {
+            return .refused(StaffSentence(
+                "\(id) という紹介はこの機関の受信箱にも送信済みにもありません。inbox / sent で番号を確かめてください。",
+                "there is no referral \(id) in this agency's inbox or sent list: check the id with 'inbox' or 'sent'."))
+        }
+        let entry = found.entry
+        let routing = entry.referral.routing
+        let mine = transition == .withdraw ? LedgerEntry.Direction.sent : .received
+        guard entry.direction == mine else {
+            if transition == .withdraw {
+                return .refused(StaffSentence(
+                    "\(id) は\(names.japanese(routing.from))から届いた紹介です。取下げは紹介元の\(names.japanese(routing.from))だけができます（こちらは accept / decline / complete）。",
+                    "\(id) came from \(names.english(routing.from)): only the sender can withdraw it (here: accept, decline or complete)."))
+            }
+            return .refused(StaffSentence(
+                "\(id) はこの機関が\(names.japanese(routing.to))へ送った紹介です。受け入れ・辞退・完了は紹介先の\(names.japanese(routing.to))が行います（こちらは withdraw だけ）。",
+                "\(id) was sent by this agency to \(names.english(routing.to)): only the destination accepts, declines or completes it (here: withdraw)."))
+        }
+        if let refusal = entry.refusal {
+            return .refused(StaffSentence(
+                "\(id) はルーターに受け付けられなかった紹介です（\(refusal)）。先方には届いていないので、取り下げる必要はありません。",
+                "\(id) was refused by the router (\(refusal)); it never reached the destination, so there is nothing to withdraw."))
+        }
+        // Where the referral will stand once the answers already given reach the router.
+        let pending = found.answers.last { $0.status == .queued }
+        let state = pending?.transition.target ?? entry.state
+        let when: String
+        let actor: AgencyID
+        let earlier: String?
+        if let pending {
+            when = pending.queuedAt
+            actor = transition == .withdraw ? routing.from : routing.to
+            earlier = pending.detail
+        } else {
+            let event = found.event(reaching: state)
+            when = event?.at ?? entry.stateAt
+            actor = event?.actor ?? (state == .withdrawn ? routing.from : routing.to)
+            earlier = event?.detail ?? entry.detail
+        }
+        let who = names.japanese(actor)
+        let whoEn = names.english(actor)
+        let day = StaffWords.day(when)
+        let waiting = pending == nil ? "" : "（ルーターへ送信待ち）"
+        let waitingEn = pending == nil ? "" : " (waiting to reach the router)"
+        let becauseJa = earlier.map { "（\($0)）" } ?? ""
+        let becauseEn = earlier.map { " (\($0))" } ?? ""
+
+        if state == transition.target {
+            if !transition.requiresDetail || earlier == detail {
+                return .alreadyGiven(StaffSentence(
+                    "\(id) は\(day.japanese)に\(StaffWords.stateSentence(state).japanese)\(becauseJa)\(waiting)。同じ回答なので、新しく送るものはありません。",
+                    "\(id) was already \(state.rawValue) on \(day.english)\(becauseEn)\(waitingEn): nothing new to send."))
+            }
+        }
+        if transition.allowedFrom.contains(state) {
+            return .queued(queuedSentence(transition, id: id, detail: detail))
+        }
+        switch state {
+        case .submitted, .delivered:
+            return .refused(StaffSentence(
+                "\(id) はまだ受け入れていません。完了の前に accept で受け入れてください。",
+                "\(id) has not been accepted yet: accept it before completing it."))
+        case .declined:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が受け入れできないと回答済みです\(becauseJa)\(waiting)。回答は変えられません。",
+                "\(id) was declined on \(day.english) by \(whoEn)\(becauseEn)\(waitingEn); the answer cannot change."))
+        case .completed:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に完了（\(earlier ?? "")）として記録済みです\(waiting)。成果は変えられません。",
+                "\(id) was completed on \(day.english) with the outcome \(earlier ?? "")\(waitingEn); the outcome cannot change."))
+        case .withdrawn:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(names.japanese(routing.from))が取り下げました\(becauseJa)\(waiting)。回答は要りません。",
+                "\(id) was withdrawn on \(day.english) by \(names.english(routing.from))\(becauseEn)\(waitingEn); no answer is needed."))
+        case .accepted where transition == .withdraw:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が受け入れ済みです\(waiting)。受け入れ後は取り下げられません。先方に連絡してください。",
+                "\(id) was accepted on \(day.english) by \(whoEn)\(waitingEn); an accepted referral cannot be withdrawn: talk to the destination."))
+        case .accepted:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に受け入れ済みです\(waiting)。辞退はできません。支援が終わったら complete で成果を記録してください。",
+                "\(id) was accepted on \(day.english)\(waitingEn); it cannot be declined now: complete it with an outcome when done."))
+        }
+    }
+
+    /// Checks the answer and, when it may be given, queues it for the daemon in the same ledger
+    /// transaction (so no other answer slips in between).
+    public static func give(_ transition: Transition, id: ReferralID, detail: String?, ledger: AgencyLedger,
+                            outcomes: [String], names: AgencyNames) throws -> Verdict {
+        let trimmed = detail?.trimmingCharacters(in: .whitespacesAndNewlines)
+        var verdict: Verdict?
+        let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed) { found -> Verdict? in
+            let checked = check(transition, id: id, detail: trimmed, found: found, outcomes: outcomes, names: names)
+            verdict = checked
+            if case .queued = checked { return nil }
+            return checked
+        }
+        return stop ?? verdict ?? .refused(StaffSentence("\(id) を確かめられませんでした。", "could not check \(id)."))
+    }
+
+    static func queuedSentence(_ transition: Transition, id: ReferralID, detail: String?) -> StaffSentence {
+        let action = StaffWords.action(transition)
+        let what = detail.map { "（\($0)）" } ?? ""
+        return StaffSentence(
+            "\(id) の\(action.japanese)\(what)を記録しました。ワーカーがルーターへ送ります（今すぐ、またはつながりしだい）。status で届いたか確かめられます。",
+            "\(id): \(action.english)\(detail.map { " (\($0))" } ?? "") recorded; the worker sends it to the router (now, or as soon as it is reachable). 'status' shows whether it arrived.")
+    }
+}
+
+/// Agencies' names as the registry gives them (the id when there is no registry or no entry).
+public struct AgencyNames: Sendable {
+    public let names: [AgencyID: String]
+
+    public init(registry: [AgencyID: String] = [:]) { names = registry }
+
+    public func japanese(_ id: AgencyID) -> String { names[id] ?? id.rawValue }
+    public func english(_ id: AgencyID) -> String { names[id].map { "\($0) (\(id))" } ?? id.rawValue }
+    public func name(_ id: AgencyID, _ language: StaffLanguage) -> String { language == .ja ? japanese(id) : english(id) }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import TsunagiCore
+import TsunagiStore
+
+/// The words staff read for the referral's values, states, answers and times (Japan time).
+public enum StaffWords {
+    public struct Pair: Sendable, Hashable {
+        public let japanese: String
+        public let english: String
+        public func text(_ language: StaffLanguage) -> String { language.pick(japanese, english) }
+    }
+
+    public static func action(_ transition: Transition) -> Pair {
+        switch transition {
+        case .accept: Pair(japanese: "受け入れ", english: "acceptance")
+        case .decline: Pair(japanese: "辞退", english: "decline")
+        case .complete: Pair(japanese: "完了", english: "completion")
+        case .withdraw: Pair(japanese: "取下げ", english: "withdrawal")
+        case .confirmDelivery: Pair(japanese: "受領確認", english: "delivery confirmation")
+        }
+    }
+
+    /// "…に受け入れ済みです" and its English.
+    public static func stateSentence(_ state: HandoffState) -> Pair {
+        switch state {
+        case .submitted: Pair(japanese: "ルーターが受け付け済みです", english: "submitted")
+        case .delivered: Pair(japanese: "先方に届いています", english: "delivered")
+        case .accepted: Pair(japanese: "受け入れ済みです", english: "accepted")
+        case .declined: Pair(japanese: "辞退済みです", english: "declined")
+        case .completed: Pair(japanese: "完了済みです", english: "completed")
+        case .withdrawn: Pair(japanese: "取下げ済みです", english: "withdrawn")
+        }
+    }
+
+    /// A state in a listing, as the agency on `direction`'s side sees it.
+    public static func state(_ state: HandoffState, _ direction: LedgerEntry.Direction) -> Pair {
+        switch (state, direction) {
+        case (.submitted, .sent): Pair(japanese: "ルーター保管中（先方へ配達待ち）", english: "held by the router, awaiting delivery")
+        case (.submitted, .received), (.delivered, .received): Pair(japanese: "未回答", english: "awaiting your answer")
+        case (.delivered, .sent): Pair(japanese: "先方に到着（回答待ち）", english: "delivered, awaiting the answer")
+        case (.accepted, _): Pair(japanese: "受け入れ", english: "accepted")
+        case (.declined, _): Pair(japanese: "辞退", english: "declined")
+        case (.completed, _): Pair(japanese: "完了", english: "completed")
+        case (.withdrawn, _): Pair(japanese: "取下げ", english: "withdrawn")
+        }
+    }
+
+    public static func need(_ need: Need) -> Pair {
+        switch need {
+        case .employment: Pair(japanese: "就労", english: "employment")
+        case .placeToBelong: Pair(japanese: "居場所", english: "a place to belong")
+        case .medical: Pair(japanese: "医療", english: "medical care")
+        case .mentalHealth: Pair(japanese: "精神保健", english: "mental health")
+        case .familySupport: Pair(japanese: "家族支援", english: "family support")
+        case .livingSupport: Pair(japanese: "生活支援", english: "living support")
+        case .schooling: Pair(japanese: "修学", english: "schooling")
+        case .other: Pair(japanese: "その他", english: "other")
+        }
+    }
+
+    public static func needs(_ needs: [Need], _ language: StaffLanguage) -> String {
+        needs.map { need($0).text(language) }.joined(separator: language == .ja ? "・" : ", ")
+    }
+
+    public static func sex(_ sex: Sex) -> Pair {
+        switch sex {
+        case .female: Pair(japanese: "女性", english: "female")
+        case .male: Pair(japanese: "男性", english: "male")
+        case .other: Pair(japanese: "その他", english: "other")
+        case .unknown: Pair(japanese: "不明", english: "unknown")
+        }
+    }
+
+    public static func ageBand(_ band: AgeBand) -> Pair {
+        Pair(japanese: band.japaneseLabel, english: band == .unknown ? "age unknown" : band.rawValue)
+    }
+
+    public static func consentBasis(_ basis: ConsentBasis) -> Pair {
+        switch basis {
+        case .person: Pair(japanese: "本人", english: "the person")
+        case .guardian: Pair(japanese: "保護者", english: "a guardian")
+        case .supportMeeting: Pair(japanese: "支援会議", english: "a support meeting")
+        case .vitalInterest: Pair(japanese: "生命・身体の保護", english: "protection of life or body")
+        }
+    }
+
+    /// The personal part's keys, as the CSV headings call them.
+    public static func personalKey(_ key: String, profile: AgencyProfile, _ language: StaffLanguage) -> String {
+        guard language == .ja else { return key.replacingOccurrences(of: "_", with: " ") }
+        switch key {
+        case "name": return "氏名"
+        case "contact": return "連絡先"
+        case "case_number": return "紹介元の番号"
+        case "note": return "備考"
+        case "channel": return "相談経路"
+        case "track": return "支援コース"
+        case "program": return "利用区分"
+        default: return profile.personalColumns.first { $0.key == key }?.heading ?? key
+        }
+    }
+
+    /// What the router's refusal code means, for staff.
+    public static func routerRefusal(code: Int?) -> Pair {
+        switch code.flatMap(ErrorCode.init(rawValue:)) {
+        case .invalidReferral: Pair(japanese: "紹介の内容が正しくありません", english: "the referral is not valid")
+        case .noConsent: Pair(japanese: "同意の根拠と取得日がありません", english: "the consent basis and date are missing")
+        case .unknownAgency: Pair(japanese: "紹介先が登録簿にありません", english: "the destination is not in the registry")
+        case .selfReferral: Pair(japanese: "自分の機関あての紹介です", english: "the referral is addressed to this agency itself")
+        case .conflict: Pair(japanese: "同じ紹介IDで別の内容がすでに送られています", english: "the id was already used with other content")
+        case .spoofedSender: Pair(japanese: "紹介元がこの機関ではありません", english: "the sender is not this agency")
+        case .notFound: Pair(japanese: "ルーターにその紹介がありません", english: "the router does not hold that referral")
+        case .wrongActor: Pair(japanese: "この機関にはできない操作です", english: "this agency may not do that")
+        case .invalidTransition: Pair(japanese: "今の状態ではできない操作です", english: "the referral's state does not allow it")
+        case .detailRequired: Pair(japanese: "理由または成果が必要です", english: "a reason or an outcome is needed")
+        case .invalidOutcome: Pair(japanese: "成果の言葉が正しくありません", english: "the outcome is not one of the kind's words")
+        default: Pair(japanese: "ルーターが受け付けませんでした", english: "the router refused it")
+        }
+    }
+
+    /// A full refusal line: the meaning of the code, then the router's own sentence and code.
+    public static func routerRefusal(code: Int?, sentence: String?, _ language: StaffLanguage) -> String {
+        let meaning = routerRefusal(code: code).text(language)
+        let codeText = code.map { c in ErrorCode(rawValue: c).map { "\(c) \($0.name)" } ?? "\(c)" }
+        let detail = [codeText, sentence].compactMap { $0 }.joined(separator: ": ")
+        return detail.isEmpty ? meaning : "\(meaning)（\(detail)）"
+    }
+
+    // MARK: Times, in Japan time
+
+    static let japan = TimeZone.japan
+
+    static func date(_ iso: String) -> Date? { Timestamps.parse(iso) }
+
+    /// "12月2日" / "2 Dec 2026".
+    public static func day(_ iso: String) -> Pair {
+        guard let date = date(iso) else { return Pair(japanese: iso, english: iso) }
+        return day(CivilDate(date, in: japan))
+    }
+
+    public static func day(_ day: CivilDate) -> Pair {
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        return Pair(japanese: "\(day.month)月\(day.day)日", english: "\(day.day) \(months[day.month - 1]) \(day.year)")
+    }
+
+    /// "2026-12-02 10:05" in Japan time (the same in both languages; `JST` added in English).
+    public static func time(_ iso: String, _ language: StaffLanguage) -> String {
+        guard let date = date(iso) else { return iso }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = japan
+        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        let text = String(format: "%04d-%02d-%02d %02d:%02d", parts.year ?? 0, parts.month ?? 0, parts.day ?? 0,
+                          parts.hour ?? 0, parts.minute ?? 0)
+        return language == .ja ? text : text + " JST"
+    }
+}
