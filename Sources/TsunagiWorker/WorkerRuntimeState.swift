@@ -114,8 +114,10 @@ final class WorkerStateWriter: Sendable {
         state = Mutex(WorkerRuntimeState(pid: getpid(), agency: agency, startedAt: now, connected: false, since: now, trouble: nil))
     }
 
+    var snapshot: WorkerRuntimeState { state.withLock { $0 } }
+
     func write() {
-        let snapshot = state.withLock { $0 }
+        let snapshot = self.snapshot
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(snapshot) else { return }
