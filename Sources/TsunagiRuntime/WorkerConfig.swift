@@ -37,13 +37,15 @@ public struct WorkerConfig: Sendable {
         var registry: String?
         var log_level: String?
 
-        /// Every key a worker config may hold: any other key is refused by name (a misspelt
-        /// optional key would otherwise be ignored without a word).
-        enum CodingKeys: String, CodingKey, CaseIterable {
-            case agency, router_endpoint, router_public_key, secret_key, data_dir, registry, log_level
+        /// Every key a worker config may hold — the properties above, read off a blank instance so
+        /// that a new setting is known as soon as it is declared. Any other key is refused by name:
+        /// a misspelt optional key would otherwise be ignored without a word.
+        static var known: [String] {
+            Mirror(reflecting: File(agency: "", router_endpoint: "", router_public_key: "", secret_key: "", data_dir: ""))
+                .children.compactMap(\.label)
         }
 
-        static let required: [CodingKeys] = [.agency, .router_endpoint, .router_public_key, .secret_key, .data_dir]
+        static let required = ["agency", "router_endpoint", "router_public_key", "secret_key", "data_dir"]
     }
 
     static let logLevels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
@@ -82,12 +84,12 @@ public struct WorkerConfig: Sendable {
               let table = try? TOMLTable(string: text) else {
             return // ConfigFile.load says what is wrong with the file itself.
         }
-        let known = Set(File.CodingKeys.allCases.map(\.rawValue))
+        let known = Set(File.known)
         let unknown = table.keys.filter { !known.contains($0) }.sorted()
-        let missing = File.required.map(\.rawValue).filter { !table.keys.contains($0) }
+        let missing = File.required.filter { !table.keys.contains($0) }
         var problems: [String] = []
         if !unknown.isEmpty {
-            problems.append("unknown setting\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (a worker config takes \(File.CodingKeys.allCases.map(\.rawValue).joined(separator: ", ")))")
+            problems.append("unknown setting\(unknown.count == 1 ? "" : "s") \(unknown.map { "'\($0)'" }.joined(separator: ", ")) (a worker config takes \(File.known.joined(separator: ", ")))")
         }
         if !missing.isEmpty {
             problems.append("the setting\(missing.count == 1 ? "" : "s") \(missing.map { "'\($0)'" }.joined(separator: ", ")) \(missing.count == 1 ? "is" : "are") missing")

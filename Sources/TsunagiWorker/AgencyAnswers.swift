@@ -1,5 +1,6 @@
 import Foundation
 import TsunagiCore
+import TsunagiRuntime
 import TsunagiStore
 
 /// The rules for the agency's own answers (accept, decline, complete, withdraw), checked against
@@ -155,6 +156,10 @@ public struct AgencyNames: Sendable {
     public let names: [AgencyID: String]
 
     public init(registry: [AgencyID: String] = [:]) { names = registry }
+
+    public init(registry: AgencyRegistry?) {
+        names = registry.map { Dictionary(uniqueKeysWithValues: $0.agencies.map { ($0.key, $0.value.name) }) } ?? [:]
+    }
 
     public func japanese(_ id: AgencyID) -> String { names[id] ?? id.rawValue }
     public func english(_ id: AgencyID) -> String { names[id].map { "\($0) (\(id))" } ?? id.rawValue }

@@ -169,9 +169,7 @@ struct WorkerContext {
     let profile: AgencyProfile
     let language: StaffLanguage
 
-    var names: AgencyNames {
-        AgencyNames(registry: registry.map { Dictionary(uniqueKeysWithValues: $0.agencies.map { ($0.key, $0.value.name) }) } ?? [:])
-    }
+    var names: AgencyNames { AgencyNames(registry: registry) }
 
     /// Business days `agency` has to answer, as the registry says (the kind's usual time otherwise).
     func ackDueDays(_ agency: AgencyID) -> Int {

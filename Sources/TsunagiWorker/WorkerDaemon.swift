@@ -66,6 +66,10 @@ public final class WorkerDaemon: Sendable {
         events.attach(client)
     }
 
+    /// Whether the daemon is connected to the router, and if not why (for the desk; `status`
+    /// reads the same from `worker-state.json`).
+    public var runtimeState: WorkerRuntimeState { stateWriter.snapshot }
+
     /// Starts the client and the spool thread; returns at once.
     public func start() throws {
         let alreadyStarted = control.withLock { control in

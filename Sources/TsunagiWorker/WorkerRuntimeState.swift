@@ -72,7 +72,8 @@ final class DataDirectoryLock: Sendable {
 
     /// Takes the lock or says who holds it.
     init(folders: WorkerFolders) throws(StaffSentence) {
-        let fd = open(folders.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, folders.sharedWithGroup ? 0o640 : 0o600)
+        let mode: mode_t = folders.sharedWithGroup ? 0o640 : 0o600
+        let fd = open(folders.lockFile, O_RDWR | O_CREAT | O_CLOEXEC, mode)
         guard fd >= 0 else {
             let reason = String(cString: strerror(errno))
             throw StaffSentence("\(folders.lockFile) を開けません（\(reason)）。data_dir の持ち主と権限を確かめてください。",
@@ -85,6 +86,8 @@ final class DataDirectoryLock: Sendable {
                 "この設定の data_dir（\(folders.root)）では別のワーカーがすでに動いています\(holder)。同じ設定で二つ動かすことはできません。",
                 "another worker already runs on this config's data_dir (\(folders.root))\(holder): one worker per config.")
         }
+        // `status`, run by staff, opens it to see whether it is held: follow the folder's sharing.
+        fchmod(fd, mode)
         descriptor = fd
     }
 
@@ -114,8 +117,10 @@ final class WorkerStateWriter: Sendable {
         state = Mutex(WorkerRuntimeState(pid: getpid(), agency: agency, startedAt: now, connected: false, since: now, trouble: nil))
     }
 
+    var snapshot: WorkerRuntimeState { state.withLock { $0 } }
+
     func write() {
-        let snapshot = state.withLock { $0 }
+        let snapshot = self.snapshot
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         guard let data = try? encoder.encode(snapshot) else { return }

@@ -18,6 +18,10 @@ struct WorkerStatus {
 
     var connected: Bool { running && state?.connected == true }
 
+    /// How far back `status` lists what the router refused; `show`, `inbox` and `sent` keep
+    /// showing each refusal beside its referral.
+    static let refusalsShownFor: TimeInterval = 14 * 24 * 3600
+
     static func gather(_ context: WorkerContext) throws -> WorkerStatus {
         let folders = context.folders
         let sent = try context.ledger.sent()
@@ -34,8 +38,14 @@ struct WorkerStatus {
             outboxFiles: visibleFiles(folders.outbox),
             waitingForRouter: sent.filter { !$0.acknowledged }, queuedAnswers: try context.ledger.queuedAnswers(),
             awaitingAnswer: open.count, overdue: open.filter { context.isOverdue($0, today: today) }.count,
-            refusedReferrals: sent.filter { $0.refusal != nil }, refusedAnswers: try context.ledger.refusedAnswers(),
+            refusedReferrals: sent.filter { $0.refusal != nil && isRecent($0.stateAt) },
+            refusedAnswers: try context.ledger.refusedAnswers().filter { isRecent($0.answeredAt ?? $0.queuedAt) },
             rejectedFiles: rejected)
+    }
+
+    static func isRecent(_ iso: String, now: Date = Date()) -> Bool {
+        guard let date = Timestamps.parse(iso) else { return true }
+        return now.timeIntervalSince(date) < refusalsShownFor
     }
 
     static func visibleFiles(_ folder: String) -> [String] {

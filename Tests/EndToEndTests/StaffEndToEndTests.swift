@@ -266,6 +266,33 @@ struct StaffEndToEndTests {
         }
     }
 
+    @Test func aGroupWritableDataDirIsSharedWithTheStaffGroupAndKeysAreNot() async throws {
+        func mode(_ path: String) throws -> Int {
+            try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        }
+        try await withNetwork { network in
+            // As the worker unit makes it: StateDirectoryMode=2770.
+            chmod(network.dataDirectory(Self.saposute), 0o2770)
+            try await network.startRouter()
+            try await network.startWorker(Self.peer)
+            try await network.startWorker(Self.saposute)
+            try network.drop(Self.document(id: "PS-G1"), named: "PS-G1.json", into: Self.peer)
+            try await waitUntil("it is delivered") { network.files(Self.saposute, "inbox").contains("PS-G1.json") }
+            #expect(try mode(network.folder(Self.saposute, "outbox")) & 0o7777 == 0o2770)
+            #expect(try mode(network.folder(Self.saposute, "rejected")) & 0o7777 == 0o2770)
+            #expect(try mode(network.folder(Self.saposute, "inbox")) & 0o7777 == 0o2750)
+            #expect(try mode(network.folder(Self.saposute, "sent")) & 0o7777 == 0o2750)
+            #expect(try mode(network.folder(Self.saposute, "ledger.sqlite")) == 0o660)
+            #expect(try mode(network.folder(Self.saposute, "inbox/PS-G1.json")) == 0o640)
+            #expect(try mode(network.folder(Self.saposute, "worker-state.json")) == 0o640)
+            #expect(try mode(network.folder(Self.saposute, "worker.lock")) == 0o640)
+            // A data_dir of mode 0700 keeps everything owner-only.
+            #expect(try mode(network.folder(Self.peer, "outbox")) & 0o077 == 0)
+            #expect(try mode(network.folder(Self.peer, "ledger.sqlite")) == 0o600)
+            #expect(try mode((network.directory as NSString).appendingPathComponent("keys/saposute.kochi.key")) == 0o600)
+        }
+    }
+
     @Test func theConfigIsFoundWithoutConfigWhenTheMachineHasOneAgency() async throws {
         try await withNetwork { network in
             let folder = (network.directory as NSString).appendingPathComponent("etc-workers")
