@@ -9,6 +9,8 @@ import ZeroMQ
 /// What the router knows about one connected agency's worker.
 struct AgencyLink {
     var routingID: [UInt8]
+    /// The public key (Z85) the connection authenticated with.
+    var key: String
     var lastHeard: ContinuousClock.Instant
     /// Deliveries sent and not yet confirmed, by referral id.
     var deliveries: [ReferralID: InFlight] = [:]
@@ -31,6 +33,12 @@ struct AgencyLink {
 struct RouterLoop {
     let router: Router
     var links: [AgencyID: AgencyLink] = [:]
+    /// Peer addresses of accepted connections, by socket, until they disconnect.
+    var peerAddresses: [UInt32: String] = [:]
+    /// The handshake failure the next disconnection belongs to.
+    var failedHandshake: SocketEvent?
+    /// The registry version the links were last checked against.
+    var registryVersion = 0
     let clock = ContinuousClock()
     var nextHousekeeping: ContinuousClock.Instant
     var nextBacklogScan: ContinuousClock.Instant
@@ -45,6 +53,8 @@ struct RouterLoop {
         var changed = 0
         var refused = 0
     }
+    /// Refusal lines, a few in full per agency and code each minute, then a count.
+    var refusalLog: RefusalLog
     var logger: Logger { router.logger }
     let calendar = BusinessCalendar.japanesePublicOffices
 
@@ -55,6 +65,7 @@ struct RouterLoop {
         nextBacklogScan = now
         nextWatchdog = now
         nextActivityLog = now.advanced(by: .seconds(60))
+        refusalLog = RefusalLog(now: now)
     }
 
     /// A request waiting in a batch for its commit, with what its answer needs.
@@ -73,7 +84,7 @@ struct RouterLoop {
     /// Where the writer thread leaves a finished commit's results for this thread.
     let commitResults = CommitMailbox()
 
-    mutating func serve(_ socket: borrowing Socket) {
+    mutating func serve(_ socket: borrowing Socket, monitor: borrowing SocketMonitor) {
         var poller = Poller()
         poller.register(socket, for: .readable)
         poller.register(fileDescriptor: commitResults.wakeSignal.fileDescriptor, for: .readable)
@@ -81,12 +92,14 @@ struct RouterLoop {
             do {
                 _ = try poller.poll(timeoutMilliseconds: 100)
                 commitResults.wakeSignal.clear()
+                if router.registryVersion != registryVersion { dropRevokedLinks() }
                 if let results = commitResults.take() { finishCommit(results, socket: socket) }
                 // A full batch waiting on a commit leaves further messages queued in libzmq.
                 if openBatch.count < router.config.maxBatch { try takeIn(socket) }
                 startCommitIfIdle()
                 let now = clock.now
                 if now >= nextHousekeeping {
+                    readConnectionEvents(monitor)
                     housekeeping(socket, now: now)
                     nextHousekeeping = now.advanced(by: .milliseconds(200))
                 }
@@ -98,6 +111,11 @@ struct RouterLoop {
         }
         // Graceful stop: finish the commit under way and the batch gathered, answer them, close.
         while committing != nil || !openBatch.isEmpty {
+            if let failure = router.failure {
+                refuseUnwritten(openBatch, because: failure, socket: socket)
+                openBatch = []
+                if committing == nil { break }
+            }
             startCommitIfIdle()
             guard let results = commitResults.wait(timeout: .seconds(30)) else {
                 logger.error("the store did not finish its last commit in time")
@@ -116,13 +134,20 @@ struct RouterLoop {
         while openBatch.count < router.config.maxBatch, let message = try socket.receive(flags: .dontWait) {
             guard let routingID = message.frames.first else { continue }
             let frames = Array(message.frames.dropFirst())
-            guard let userID = message.userID, let agency = AgencyID(rawValue: userID) else {
+            guard let key = message.userID else {
                 // Only reachable if a connection bypassed the authenticator; answer and count it.
                 answer(refusal(.unauthenticated, "this connection is not authenticated: connect with CURVE and a registered key", frames),
                        to: routingID, agency: nil, socket: socket)
                 continue
             }
-            noteHeard(agency, routingID: routingID, at: now)
+            guard let agency = router.agency(forKey: key) else {
+                // Admitted at its handshake, but the key has since been removed from the registry.
+                answer(refusal(.unauthenticated,
+                    "this connection's key is no longer in the agency registry: nothing from it is accepted; ask the prefecture to register the agency's current key", frames),
+                       to: routingID, agency: nil, socket: socket)
+                continue
+            }
+            noteHeard(agency, routingID: routingID, key: key, at: now)
             let decoded: WorkerMessage
             do {
                 decoded = try WorkerMessage.decode(frames)
@@ -142,7 +167,7 @@ struct RouterLoop {
 
     /// Hands the open batch to the store when no commit is under way: one transaction, one fsync.
     mutating func startCommitIfIdle() {
-        guard committing == nil, !openBatch.isEmpty else { return }
+        guard committing == nil, !openBatch.isEmpty, router.failure == nil else { return }
         let batch = openBatch
         openBatch = []
         committing = batch
@@ -162,8 +187,22 @@ struct RouterLoop {
                     answer(reply, to: waiting.routingID, agency: waiting.agency, socket: socket)
                 }
             }
+        case .failure(let error) where error.outcomeUnknown:
+            // The commit may be on disk or not (a failed fsync does not undo a WAL commit), and
+            // after a failed fsync the page cache no longer says what the disk holds. Say so, stop
+            // writing, and exit: systemd restarts the router, and the fresh start reads the disk.
+            logger.critical("store write failed and may or may not be on disk; the router stops for a restart", metadata: [
+                "batch.size": "\(batch.count)", "error": "\(error)",
+            ])
+            for waiting in batch {
+                answer(.error(ProtocolError(.storeUnavailable,
+                    "the router's disk failed while storing this (\(error)): it may or may not be recorded. Send it again: a repeat is harmless, the router keeps one copy"),
+                    command: waiting.command, referral: waiting.referral),
+                       to: waiting.routingID, agency: waiting.agency, socket: socket)
+            }
+            router.fail(error)
         case .failure(let error):
-            logger.error("store write failed; nothing in this batch was acknowledged", metadata: [
+            logger.error("store write failed; nothing in this batch was recorded", metadata: [
                 "batch.size": "\(batch.count)", "error": "\(error)",
             ])
             for waiting in batch {
@@ -175,15 +214,27 @@ struct RouterLoop {
         }
     }
 
+    /// Answers a batch that will not be written because the router is stopping after a store failure.
+    mutating func refuseUnwritten(_ batch: [Waiting], because error: any Error, socket: borrowing Socket) {
+        for waiting in batch {
+            answer(.error(ProtocolError(.storeUnavailable,
+                "the router is restarting after a disk error (\(error)); this was not recorded: send it again"),
+                command: waiting.command, referral: waiting.referral),
+                   to: waiting.routingID, agency: waiting.agency, socket: socket)
+        }
+    }
+
     /// Sends an answer, counting and logging refusals (codes and agencies only).
     mutating func answer(_ reply: RouterMessage, to routingID: [UInt8], agency: AgencyID?, socket: borrowing Socket) {
         if case .error(let error, _, _) = reply {
             router.counters.count(error.code)
             activity.refused += 1
-            logger.notice("request refused", metadata: [
-                "agency": "\(agency?.rawValue ?? "unauthenticated")", "error.code": "\(error.code.rawValue)",
-                "error.name": "\(error.code.name)",
-            ])
+            let subject = agency?.rawValue ?? "unauthenticated"
+            if refusalLog.note(.init(subject: subject, reason: "\(error.code.rawValue) \(error.code.name)")) {
+                logger.notice("request refused", metadata: [
+                    "agency": "\(subject)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)",
+                ])
+            }
         }
         send(reply, to: routingID, agency: agency, socket: socket)
     }
@@ -208,7 +259,7 @@ struct RouterLoop {
                     "referral \(routing.id) says it is from \(routing.from), but this connection is \(agency): a worker sends only its own agency's referrals"),
                     command: Command.submit.rawValue, referral: routing.id.rawValue))
             }
-            let destination = router.registry.withLock { $0[routing.to] }
+            let destination = router.registry.withLock { $0.agencies[routing.to] }
             guard let destination else {
                 return .answer(.error(ProtocolError(.unknownAgency,
                     "\(routing.to) is not in the agency registry: check the id, or ask the prefecture to register it"),
@@ -246,7 +297,8 @@ struct RouterLoop {
             }
             return .submitted(id, state)
         case .transitioned(let transition, let id, let state, let notices):
-            if transition != .withdraw { links[agency]?.deliveries[id] = nil }
+            // Confirmed, answered or withdrawn: no delivery of it is repeated, to any connection.
+            for destination in Array(links.keys) { links[destination]?.deliveries[id] = nil }
             if !notices.isEmpty {
                 activity.changed += 1
                 logger.debug("referral \(state.rawValue)", metadata: ["referral.id": "\(id)", "agency.actor": "\(agency)"])
@@ -277,19 +329,19 @@ struct RouterLoop {
 
     // MARK: Links
 
-    mutating func noteHeard(_ agency: AgencyID, routingID: [UInt8], at now: ContinuousClock.Instant) {
+    mutating func noteHeard(_ agency: AgencyID, routingID: [UInt8], key: String, at now: ContinuousClock.Instant) {
         if links[agency]?.routingID == routingID {
             links[agency]!.lastHeard = now
         } else {
             // A new connection (or the first): whatever was in flight to the old one is sent again.
-            links[agency] = AgencyLink(routingID: routingID, lastHeard: now)
+            links[agency] = AgencyLink(routingID: routingID, key: key, lastHeard: now)
             logger.info("agency connected", metadata: ["agency": "\(agency)"])
         }
     }
 
     mutating func resetLink(_ agency: AgencyID) {
         guard let link = links[agency] else { return }
-        links[agency] = AgencyLink(routingID: link.routingID, lastHeard: link.lastHeard)
+        links[agency] = AgencyLink(routingID: link.routingID, key: link.key, lastHeard: link.lastHeard)
     }
 
     mutating func deliverNow(_ referral: Referral, socket: borrowing Socket, now: ContinuousClock.Instant) {
@@ -321,12 +373,52 @@ struct RouterLoop {
     /// Sends without ever blocking the loop. A peer that is gone or full is dropped from the
     /// links: what it missed stays in the store and goes again when it returns.
     mutating func send(_ message: RouterMessage, to routingID: [UInt8], agency: AgencyID?, socket: borrowing Socket) {
+        // A reload may have removed the key since the loop last looked: nothing more goes to it.
+        if let agency, let link = links[agency], link.routingID == routingID, router.agency(forKey: link.key) != agency {
+            dropLink(agency, reason: "its key was removed from the registry")
+            return
+        }
         do {
             if try !socket.send([routingID] + message.frames(), flags: .dontWait), let agency {
                 dropLink(agency, reason: "its queue is full")
             }
         } catch {
             if let agency { dropLink(agency, reason: "\(error)") }
+        }
+    }
+
+    /// Logs the connections libzmq ended at their greeting (a mechanism other than CURVE). Events
+    /// of one connection come in order from the one I/O thread: accepted (its socket), handshake
+    /// failed, disconnected (the same socket).
+    mutating func readConnectionEvents(_ monitor: borrowing SocketMonitor) {
+        while let event = try? monitor.next(timeoutMilliseconds: 0) {
+            switch event.kind {
+            case .accepted:
+                peerAddresses[event.value] = SystemCalls.peerAddress(ofSocket: Int32(bitPattern: event.value)) ?? "unknown"
+            case .handshakeFailedProtocol, .handshakeFailedNoDetail:
+                failedHandshake = event
+            case .disconnected:
+                let address = peerAddresses.removeValue(forKey: event.value) ?? "unknown"
+                if let failure = failedHandshake {
+                    failedHandshake = nil
+                    let mismatch = failure.kind == .handshakeFailedProtocol && failure.value == Self.mechanismMismatch
+                    router.refusedHandshake(address: address, mechanism: mismatch ? "not CURVE (NULL or PLAIN)" : "CURVE, broken handshake",
+                                            key: "none")
+                }
+            default:
+                break
+            }
+        }
+    }
+
+    /// ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH, the value of such a handshake failure.
+    static let mechanismMismatch: UInt32 = 0x1100_0002
+
+    /// After a reload: nothing more goes to a connection whose key is no longer registered.
+    mutating func dropRevokedLinks() {
+        registryVersion = router.registryVersion
+        for (agency, link) in links where router.agency(forKey: link.key) != agency {
+            dropLink(agency, reason: "its key was removed from the registry")
         }
     }
 
@@ -358,6 +450,13 @@ struct RouterLoop {
                 activity = Activity()
             }
         }
+        for summary in refusalLog.endWindow(now: now) {
+            logger.notice("requests refused in the last minute, beyond the lines logged", metadata: [
+                "agency": "\(summary.key.subject)", "error": "\(summary.key.reason)",
+                "requests.refused": "\(summary.refused)", "lines.suppressed": "\(summary.suppressed)",
+            ])
+        }
+        router.logHandshakeSummaries(now: now)
         if now >= nextBacklogScan {
             nextBacklogScan = now.advanced(by: .seconds(1))
             // Another process (reconcile) may have asked for a redelivery or a status resend of an

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TsunagiCore
 
 /// One request the router's loop hands the store; a batch of them commits in one transaction.
@@ -41,6 +42,9 @@ public final class RouterStore: Sendable {
     public let path: String
     let pool: DatabasePool
     private let checkpointer: Checkpointer
+    /// Set by the first write whose outcome is unknown (a failed fsync): from then on nothing is
+    /// written through this pool, since its view of the files may no longer match the disk.
+    private let writesStopped = Mutex<StoreError?>(nil)
 
     /// Opens (creating with owner-only permissions when new) and migrates the store.
     public init(path: String) throws {
@@ -86,15 +90,16 @@ public final class RouterStore: Sendable {
 
     /// Applies a batch in one transaction (one fsync). A refusal of one request does not affect
     /// the others; an SQLite failure (disk full, read-only) throws and nothing of the batch is kept.
-    public func apply(_ requests: [StoreRequest], at now: Date = Date()) throws -> [StoreResult] {
+    public func apply(_ requests: [StoreRequest], at now: Date = Date()) throws(StoreError) -> [StoreResult] {
         let timestamp = Timestamps.iso(now)
         do {
             return try pool.write { db in
+                try self.checkWritable()
                 var writer = BatchWriter(db: db, timestamp: timestamp)
                 return try requests.map { try writer.apply($0) }
             }
-        } catch let error as DatabaseError {
-            throw StoreError("the store refused the write: \(error.message ?? "\(error.resultCode)")")
+        } catch {
+            throw failed(error)
         }
     }
 
@@ -105,13 +110,31 @@ public final class RouterStore: Sendable {
                                   completion: @escaping @Sendable (Result<[StoreResult], StoreError>) -> Void) {
         let timestamp = Timestamps.iso(now)
         pool.asyncWrite({ db in
+            try self.checkWritable()
             var writer = BatchWriter(db: db, timestamp: timestamp)
             return try requests.map { try writer.apply($0) }
         }, completion: { _, result in
-            completion(result.mapError { error in
-                StoreError("the store refused the write: \((error as? DatabaseError)?.message ?? "\(error)")")
-            })
+            completion(result.mapError { self.failed($0) })
         })
+    }
+
+    /// The error that stopped writes, if one did.
+    public var stoppedWriting: StoreError? { writesStopped.withLock { $0 } }
+
+    private func checkWritable() throws(StoreError) {
+        if let stopped = writesStopped.withLock({ $0 }) {
+            throw StoreError("the store stopped writing after an earlier failure (\(stopped.message)); nothing was recorded")
+        }
+    }
+
+    /// Classifies a failed write; one whose outcome is unknown stops every later write.
+    private func failed(_ error: any Error) -> StoreError {
+        let failure = StoreError.writeFailed(error)
+        if failure.outcomeUnknown {
+            writesStopped.withLock { if $0 == nil { $0 = failure } }
+            checkpointer.stop()
+        }
+        return failure
     }
 
     // MARK: Reads for the router
@@ -125,7 +148,7 @@ public final class RouterStore: Sendable {
                 WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION
                 SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
-                WHERE r.to_agency = ?
+                WHERE r.to_agency = ? AND r.state <> 'withdrawn'
                 ORDER BY seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
             return try rows.map(StoredReferral.init(row:))
@@ -152,7 +175,7 @@ public final class RouterStore: Sendable {
             let probes = [
                 "SELECT 1 FROM referral WHERE to_agency = ? AND state IN ('submitted', 'delivered') AND state = 'submitted' LIMIT 1",
                 "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
-                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? LIMIT 1",
+                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
                 "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
             ]
             for sql in probes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
@@ -162,12 +185,13 @@ public final class RouterStore: Sendable {
         }
     }
 
-    /// Asks the router to deliver a referral again (a destination's ledger lacks it).
+    /// Asks the router to deliver a referral again (a destination's ledger lacks it). A withdrawn
+    /// referral is never delivered again: asking for one changes nothing and returns false.
     public func requestRedelivery(of id: ReferralID, at now: Date = Date()) throws -> Bool {
         try pool.write { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO redelivery(referral_seq, requested_at)
-                SELECT seq, ? FROM referral WHERE id = ?
+                SELECT seq, ? FROM referral WHERE id = ? AND state <> 'withdrawn'
                 """, arguments: [Timestamps.iso(now), id.rawValue])
             return db.changesCount > 0
         }
@@ -210,6 +234,7 @@ public final class RouterStore: Sendable {
 
     /// Forces the WAL into the main file, as at a clean stop.
     public func checkpoint() throws {
+        try checkWritable()
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
@@ -304,10 +329,11 @@ struct BatchWriter {
             return .refused(ProtocolError(.invalidTransition,
                 "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
         case .success(.repeatOfDone):
-            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
+            if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
         case .success(.apply):
-            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
+            // Delivered, or withdrawn and so never to be delivered again: no repair is pending.
+            if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
         }
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
