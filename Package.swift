@@ -34,7 +34,7 @@ let package = Package(
         .target(
             name: "TsunagiRuntime",
             dependencies: [
-                "TsunagiCore", "ZeroMQ", "CZeroMQ",
+                "TsunagiCore", "ZeroMQ",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,7 +55,7 @@ let package = Package(
         .target(
             name: "TsunagiTools",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .executableTarget(
@@ -83,7 +83,7 @@ let package = Package(
             path: "Tests/TsunagiTestSupport"),
         .testTarget(
             name: "TsunagiRouterTests",
-            dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "ZeroMQ"]),
+            dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "TsunagiRuntime", "ZeroMQ"]),
         // The agency side: outbox, inbox, ledger and the agency's own commands, shared by the four workers.
         .target(
             name: "TsunagiWorker",

@@ -9,6 +9,8 @@ public enum StoreRequest: Sendable {
     case transition(Transition, ReferralID, by: AgencyID, detail: String?)
     case acknowledgeStatus(sequence: Int64, by: AgencyID)
     case report(LedgerReport)
+    /// Forgets resend requests the router has passed on to `agency`.
+    case forgetResendRequests([ReferralID], of: AgencyID)
 }
 
 /// A status update to send once the batch that made it is committed.
@@ -23,6 +25,7 @@ public enum StoreResult: Sendable, Equatable {
     case transitioned(Transition, ReferralID, HandoffState, notices: [Notice])
     case statusAcknowledged
     case reported(CivilDate)
+    case resendRequestsForgotten
     case refused(ProtocolError)
 }
 
@@ -163,7 +166,7 @@ public final class RouterStore: Sendable {
                 FROM notification n JOIN event e ON e.seq = n.event_seq JOIN referral r ON r.seq = e.referral_seq
                 WHERE n.agency = ? AND n.event_seq > ? ORDER BY n.event_seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, limit]
-            ).map(StatusUpdate.init(row:))
+            ).map { try StatusUpdate(row: $0) }
         }
     }
 
@@ -205,18 +208,12 @@ public final class RouterStore: Sendable {
         }
     }
 
-    /// Takes the resend requests for `agency` (they are asked once; a later reconcile asks again).
-    public func takeResendRequests(for agency: AgencyID) throws -> [ReferralID] {
-        // Nearly always there are none: look before taking the writer.
-        let waiting = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1", arguments: [agency.rawValue]) == true
-        }
-        guard waiting else { return [] }
-        return try pool.write { db in
-            let ids = try String.fetchAll(db, sql: "SELECT referral_id FROM resend_request WHERE agency = ? ORDER BY requested_at",
-                                          arguments: [agency.rawValue])
-            try db.execute(sql: "DELETE FROM resend_request WHERE agency = ?", arguments: [agency.rawValue])
-            return ids.compactMap(ReferralID.init(rawValue:))
+    /// The resend requests waiting for `agency`, oldest first. The router forgets them with
+    /// `StoreRequest.forgetResendRequests` once it has passed them on.
+    public func resendRequests(for agency: AgencyID) throws -> [ReferralID] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT referral_id FROM resend_request WHERE agency = ? ORDER BY requested_at",
+                                arguments: [agency.rawValue]).map { try StoredValue.referralID($0, "a resend request") }
         }
     }
 
@@ -259,11 +256,15 @@ struct BatchWriter {
             try db.cachedStatement(sql: "DELETE FROM notification WHERE event_seq = ? AND agency = ?")
                 .execute(arguments: [sequence, agency.rawValue])
             return .statusAcknowledged
+        case .forgetResendRequests(let ids, let agency):
+            let statement = try db.cachedStatement(sql: "DELETE FROM resend_request WHERE agency = ? AND referral_id = ?")
+            for id in ids { try statement.execute(arguments: [agency.rawValue, id.rawValue]) }
+            return .resendRequestsForgotten
         case .report(let report):
             try db.cachedStatement(sql: """
                 INSERT INTO ledger_report(agency, day, received_at, report) VALUES (?, ?, ?, ?)
                 ON CONFLICT(agency, day) DO UPDATE SET received_at = excluded.received_at, report = excluded.report
-                """).execute(arguments: [report.agency.rawValue, report.day.description, timestamp, Data(jsonBytesForStore(report))])
+                """).execute(arguments: [report.agency.rawValue, report.day.description, timestamp, Data(try jsonBytesForStore(report))])
             return .reported(report.day)
         }
     }
@@ -290,14 +291,19 @@ struct BatchWriter {
             try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)
             return .submitted(routing.id, .submitted, isNew: true)
         }
-        let existing = try Row.fetchOne(
+        guard let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
-            arguments: [routing.id.rawValue])!
-        guard (existing["routing"] as Data) == routingJSON, (existing["personal"] as Data) == personal else {
+            arguments: [routing.id.rawValue])
+        else {
+            throw StoreError("referral \(routing.id) is neither new nor in the store: run tsunagi store verify")
+        }
+        let place = "referral \(routing.id)"
+        guard try StoredValue.data(existing, "routing", in: place) == routingJSON,
+              try StoredValue.data(existing, "personal", in: place) == personal else {
             return .refused(ProtocolError(.conflict,
                 "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
         }
-        return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
+        return .submitted(routing.id, try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:)), isNew: false)
     }
 
     private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
@@ -307,8 +313,9 @@ struct BatchWriter {
         else {
             return .refused(ProtocolError(.notFound, "no referral \(id) is known to the router"))
         }
-        let sender = AgencyID(rawValue: row["from_agency"])!
-        let destination = AgencyID(rawValue: row["to_agency"])!
+        let place = "referral \(id)"
+        let sender = try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:))
+        let destination = try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:))
         let party: Party
         switch agency {
         case destination: party = .destination
@@ -316,9 +323,9 @@ struct BatchWriter {
         default:
             return .refused(ProtocolError(.wrongActor, "\(agency) is neither the sender nor the destination of referral \(id)"))
         }
-        let state = HandoffState(rawValue: row["state"])!
-        let referralSequence: Int64 = row["seq"]
-        switch transition.check(from: state, by: party, detail: detail, currentDetail: row["detail"]) {
+        let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
+        let referralSequence = try StoredValue.sequence(row, "seq", in: place)
+        switch transition.check(from: state, by: party, detail: detail, currentDetail: try StoredValue.optional(row, "detail", in: place)) {
         case .failure(.wrongActor(_, let required)):
             return .refused(ProtocolError(.wrongActor,
                 "only the \(required == .sender ? "sender (\(sender))" : "destination (\(destination))") may \(transition.verb) referral \(id)"))
@@ -377,27 +384,78 @@ extension Transition {
 extension StoredReferral {
     init(row: Row) throws {
         let routing = try Routing.stored(in: row)
+        let place = "referral \(routing.id)"
         self.init(
-            sequence: row["seq"],
-            referral: Referral(routing: routing, personal: Array(row["personal"] as Data)),
-            state: HandoffState(rawValue: row["state"]) ?? .submitted,
-            submittedAt: row["submitted_at"],
-            dueDay: CivilDate(row["due_day"] as String) ?? CivilDate(year: 2000, month: 1, day: 1)!)
+            sequence: try StoredValue.sequence(row, "seq", in: place),
+            referral: Referral(routing: routing, personal: Array(try StoredValue.data(row, "personal", in: place))),
+            state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+            submittedAt: try StoredValue.parse(row, "submitted_at", in: place) { $0 },
+            dueDay: try StoredValue.parse(row, "due_day", in: place) { CivilDate($0) })
     }
 }
 
 extension StatusUpdate {
-    init(row: Row) {
+    /// A row of (event seq, referral id, state, actor, at, detail).
+    init(row: Row) throws {
+        let place = "status update \(row[0] as DatabaseValue)"
         self.init(
-            sequence: row[0], referral: ReferralID(rawValue: row[1])!, state: HandoffState(rawValue: row[2])!,
-            actor: AgencyID(rawValue: row[3])!, at: row[4], detail: row[5])
+            sequence: try StoredValue.sequence(row, "seq", in: place),
+            referral: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+            state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+            actor: try StoredValue.parse(row, "actor", in: place, AgencyID.init(rawValue:)),
+            at: try StoredValue.parse(row, "at", in: place) { $0 },
+            detail: try StoredValue.optional(row, "detail", in: place))
     }
 }
 
-func jsonBytesForStore<T: Encodable>(_ value: T) -> [UInt8] {
+/// Values read back from the store's own rows. The store wrote them, so one that does not read
+/// means a damaged or hand-edited file: a `StoreError` naming it, never a crash or an invented default.
+enum StoredValue {
+    static func parse<Value>(_ row: Row, _ column: String, in place: String, _ make: (String) -> Value?) throws(StoreError) -> Value {
+        let stored: DatabaseValue = row[column]
+        guard let text = String.fromDatabaseValue(stored), let value = make(text) else {
+            throw unreadable(column, stored, place)
+        }
+        return value
+    }
+
+    static func referralID(_ text: String, _ place: String) throws(StoreError) -> ReferralID {
+        guard let id = ReferralID(rawValue: text) else { throw unreadable("referral_id", text.databaseValue, place) }
+        return id
+    }
+
+    static func optional(_ row: Row, _ column: String, in place: String) throws(StoreError) -> String? {
+        let stored: DatabaseValue = row[column]
+        if stored.isNull { return nil }
+        guard let text = String.fromDatabaseValue(stored) else { throw unreadable(column, stored, place) }
+        return text
+    }
+
+    static func sequence(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Int64 {
+        let stored: DatabaseValue = row[column]
+        guard case .int64(let value) = stored.storage else { throw unreadable(column, stored, place) }
+        return value
+    }
+
+    static func data(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Data {
+        let stored: DatabaseValue = row[column]
+        guard let data = Data.fromDatabaseValue(stored) else { throw unreadable(column, stored, place) }
+        return data
+    }
+
+    private static func unreadable(_ column: String, _ stored: DatabaseValue, _ place: String) -> StoreError {
+        StoreError("the store's \(column) of \(place) cannot be read (\(stored.isNull ? "empty" : "\(stored)".prefix(80))): run tsunagi store verify")
+    }
+}
+
+func jsonBytesForStore<T: Encodable>(_ value: T) throws(StoreError) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return Array(try! encoder.encode(value))
+    do {
+        return Array(try encoder.encode(value))
+    } catch {
+        throw StoreError("cannot encode \(T.self) for the store: \(error)")
+    }
 }
 
 /// Times as the store writes them: ISO 8601 UTC with milliseconds, which sorts as text.
@@ -414,9 +472,10 @@ public enum Timestamps {
 extension Routing {
     /// The routing column of a referral row, which the store wrote itself.
     static func stored(in row: Row) throws -> Routing {
-        let routingJSON: Data = row["routing"]
+        let place = "referral \(row["id"] as DatabaseValue)"
+        let routingJSON = try StoredValue.data(row, "routing", in: place)
         guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
-            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store: run tsunagi store verify")
+            throw StoreError("\(place) has unreadable routing in the store: run tsunagi store verify")
         }
         return routing
     }
