@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TsunagiCore
+import TsunagiRuntime
 import TsunagiStore
 import TsunagiTestSupport
 import ZeroMQ
@@ -103,5 +104,28 @@ struct RouterProcessTests {
         }
         #expect(delivered.isEmpty, "DELIVER reached the revoked connection: \(delivered)")
         #expect(router.isRunning)
+    }
+
+    @Test("a mistyped log_level stops the router at start-up with a sentence naming it")
+    func mistypedLogLevel() throws {
+        let harness = try RouterHarness()
+        let config = try String(contentsOfFile: harness.network.routerConfigPath, encoding: .utf8)
+            .replacingOccurrences(of: "log_level = \"info\"", with: "log_level = \"infp\"")
+        try config.write(toFile: harness.network.routerConfigPath, atomically: true, encoding: .utf8)
+        let router = try DaemonProcess("tsunagi-router", ["--config", harness.network.routerConfigPath],
+                                       logDirectory: harness.directory, name: "router")
+        defer { router.crash() }
+        #expect(router.waitForExit(within: .seconds(30)))
+        #expect(router.exitStatus != 0)
+        #expect(router.log.contains("log_level 'infp'"), "\(router.log)")
+    }
+
+    @Test("--version on the router, the tool and a worker", arguments: ["tsunagi-router", "tsunagi", "tsunagi-welfare-office"])
+    func version(executable: String) throws {
+        let directory = makeTemporaryDirectory("tsunagi-version")
+        let process = try DaemonProcess(executable, ["--version"], logDirectory: directory, name: executable)
+        #expect(process.waitForExit(within: .seconds(30)))
+        #expect(process.exitStatus == 0)
+        #expect(process.log.trimmingCharacters(in: .whitespacesAndNewlines) == TsunagiVersion.current)
     }
 }
