@@ -38,7 +38,7 @@ let package = Package(
         .target(
             name: "TsunagiRuntime",
             dependencies: [
-                "TsunagiCore", "ZeroMQ", "CZeroMQ",
+                "TsunagiCore", "ZeroMQ",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -59,7 +59,7 @@ let package = Package(
         .target(
             name: "TsunagiTools",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .executableTarget(
@@ -87,7 +87,7 @@ let package = Package(
             path: "Tests/TsunagiTestSupport"),
         .testTarget(
             name: "TsunagiRouterTests",
-            dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "ZeroMQ"]),
+            dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "TsunagiRuntime", "ZeroMQ"]),
         // The agency side: outbox, inbox, ledger and the agency's own commands, shared by the four workers.
         .target(
             name: "TsunagiWorker",

@@ -35,6 +35,8 @@ public struct RouterService: Service {
             router.logger.info("stopping: finishing the current batch")
             Self.stopInBackground(router)
         }
+        // Exit non-zero so that systemd restarts the router on a store it reads afresh.
+        if let failure = router.failure { throw failure }
     }
 
     /// Runs the router in a service group that shuts down gracefully on SIGTERM or SIGINT.

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Synchronization
 import TsunagiCore
 
 /// One request the router's loop hands the store; a batch of them commits in one transaction.
@@ -8,6 +9,8 @@ public enum StoreRequest: Sendable {
     case transition(Transition, ReferralID, by: AgencyID, detail: String?)
     case acknowledgeStatus(sequence: Int64, by: AgencyID)
     case report(LedgerReport)
+    /// Forgets resend requests the router has passed on to `agency`.
+    case forgetResendRequests([ReferralID], of: AgencyID)
 }
 
 /// A status update to send once the batch that made it is committed.
@@ -22,6 +25,7 @@ public enum StoreResult: Sendable, Equatable {
     case transitioned(Transition, ReferralID, HandoffState, notices: [Notice])
     case statusAcknowledged
     case reported(CivilDate)
+    case resendRequestsForgotten
     case refused(ProtocolError)
 }
 
@@ -41,6 +45,9 @@ public final class RouterStore: Sendable {
     public let path: String
     let pool: DatabasePool
     private let checkpointer: Checkpointer
+    /// Set by the first write whose outcome is unknown (a failed fsync): from then on nothing is
+    /// written through this pool, since its view of the files may no longer match the disk.
+    private let writesStopped = Mutex<StoreError?>(nil)
 
     /// Opens (creating with owner-only permissions when new) and migrates the store.
     public init(path: String) throws {
@@ -86,15 +93,16 @@ public final class RouterStore: Sendable {
 
     /// Applies a batch in one transaction (one fsync). A refusal of one request does not affect
     /// the others; an SQLite failure (disk full, read-only) throws and nothing of the batch is kept.
-    public func apply(_ requests: [StoreRequest], at now: Date = Date()) throws -> [StoreResult] {
+    public func apply(_ requests: [StoreRequest], at now: Date = Date()) throws(StoreError) -> [StoreResult] {
         let timestamp = Timestamps.iso(now)
         do {
             return try pool.write { db in
+                try self.checkWritable()
                 var writer = BatchWriter(db: db, timestamp: timestamp)
                 return try requests.map { try writer.apply($0) }
             }
-        } catch let error as DatabaseError {
-            throw StoreError("the store refused the write: \(error.message ?? "\(error.resultCode)")")
+        } catch {
+            throw failed(error)
         }
     }
 
@@ -105,13 +113,31 @@ public final class RouterStore: Sendable {
                                   completion: @escaping @Sendable (Result<[StoreResult], StoreError>) -> Void) {
         let timestamp = Timestamps.iso(now)
         pool.asyncWrite({ db in
+            try self.checkWritable()
             var writer = BatchWriter(db: db, timestamp: timestamp)
             return try requests.map { try writer.apply($0) }
         }, completion: { _, result in
-            completion(result.mapError { error in
-                StoreError("the store refused the write: \((error as? DatabaseError)?.message ?? "\(error)")")
-            })
+            completion(result.mapError { self.failed($0) })
         })
+    }
+
+    /// The error that stopped writes, if one did.
+    public var stoppedWriting: StoreError? { writesStopped.withLock { $0 } }
+
+    private func checkWritable() throws(StoreError) {
+        if let stopped = writesStopped.withLock({ $0 }) {
+            throw StoreError("the store stopped writing after an earlier failure (\(stopped.message)); nothing was recorded")
+        }
+    }
+
+    /// Classifies a failed write; one whose outcome is unknown stops every later write.
+    private func failed(_ error: any Error) -> StoreError {
+        let failure = StoreError.writeFailed(error)
+        if failure.outcomeUnknown {
+            writesStopped.withLock { if $0 == nil { $0 = failure } }
+            checkpointer.stop()
+        }
+        return failure
     }
 
     // MARK: Reads for the router
@@ -125,7 +151,7 @@ public final class RouterStore: Sendable {
                 WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION
                 SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
-                WHERE r.to_agency = ?
+                WHERE r.to_agency = ? AND r.state <> 'withdrawn'
                 ORDER BY seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
             return try rows.map(StoredReferral.init(row:))
@@ -140,7 +166,7 @@ public final class RouterStore: Sendable {
                 FROM notification n JOIN event e ON e.seq = n.event_seq JOIN referral r ON r.seq = e.referral_seq
                 WHERE n.agency = ? AND n.event_seq > ? ORDER BY n.event_seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, limit]
-            ).map(StatusUpdate.init(row:))
+            ).map { try StatusUpdate(row: $0) }
         }
     }
 
@@ -152,7 +178,7 @@ public final class RouterStore: Sendable {
             let probes = [
                 "SELECT 1 FROM referral WHERE to_agency = ? AND state IN ('submitted', 'delivered') AND state = 'submitted' LIMIT 1",
                 "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
-                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? LIMIT 1",
+                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
                 "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
             ]
             for sql in probes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
@@ -162,12 +188,13 @@ public final class RouterStore: Sendable {
         }
     }
 
-    /// Asks the router to deliver a referral again (a destination's ledger lacks it).
+    /// Asks the router to deliver a referral again (a destination's ledger lacks it). A withdrawn
+    /// referral is never delivered again: asking for one changes nothing and returns false.
     public func requestRedelivery(of id: ReferralID, at now: Date = Date()) throws -> Bool {
         try pool.write { db in
             try db.execute(sql: """
                 INSERT OR IGNORE INTO redelivery(referral_seq, requested_at)
-                SELECT seq, ? FROM referral WHERE id = ?
+                SELECT seq, ? FROM referral WHERE id = ? AND state <> 'withdrawn'
                 """, arguments: [Timestamps.iso(now), id.rawValue])
             return db.changesCount > 0
         }
@@ -181,18 +208,12 @@ public final class RouterStore: Sendable {
         }
     }
 
-    /// Takes the resend requests for `agency` (they are asked once; a later reconcile asks again).
-    public func takeResendRequests(for agency: AgencyID) throws -> [ReferralID] {
-        // Nearly always there are none: look before taking the writer.
-        let waiting = try pool.read { db in
-            try Bool.fetchOne(db, sql: "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1", arguments: [agency.rawValue]) == true
-        }
-        guard waiting else { return [] }
-        return try pool.write { db in
-            let ids = try String.fetchAll(db, sql: "SELECT referral_id FROM resend_request WHERE agency = ? ORDER BY requested_at",
-                                          arguments: [agency.rawValue])
-            try db.execute(sql: "DELETE FROM resend_request WHERE agency = ?", arguments: [agency.rawValue])
-            return ids.compactMap(ReferralID.init(rawValue:))
+    /// The resend requests waiting for `agency`, oldest first. The router forgets them with
+    /// `StoreRequest.forgetResendRequests` once it has passed them on.
+    public func resendRequests(for agency: AgencyID) throws -> [ReferralID] {
+        try pool.read { db in
+            try String.fetchAll(db, sql: "SELECT referral_id FROM resend_request WHERE agency = ? ORDER BY requested_at",
+                                arguments: [agency.rawValue]).map { try StoredValue.referralID($0, "a resend request") }
         }
     }
 
@@ -210,6 +231,7 @@ public final class RouterStore: Sendable {
 
     /// Forces the WAL into the main file, as at a clean stop.
     public func checkpoint() throws {
+        try checkWritable()
         try pool.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
     }
 
@@ -234,11 +256,15 @@ struct BatchWriter {
             try db.cachedStatement(sql: "DELETE FROM notification WHERE event_seq = ? AND agency = ?")
                 .execute(arguments: [sequence, agency.rawValue])
             return .statusAcknowledged
+        case .forgetResendRequests(let ids, let agency):
+            let statement = try db.cachedStatement(sql: "DELETE FROM resend_request WHERE agency = ? AND referral_id = ?")
+            for id in ids { try statement.execute(arguments: [agency.rawValue, id.rawValue]) }
+            return .resendRequestsForgotten
         case .report(let report):
             try db.cachedStatement(sql: """
                 INSERT INTO ledger_report(agency, day, received_at, report) VALUES (?, ?, ?, ?)
                 ON CONFLICT(agency, day) DO UPDATE SET received_at = excluded.received_at, report = excluded.report
-                """).execute(arguments: [report.agency.rawValue, report.day.description, timestamp, Data(jsonBytesForStore(report))])
+                """).execute(arguments: [report.agency.rawValue, report.day.description, timestamp, Data(try jsonBytesForStore(report))])
             return .reported(report.day)
         }
     }
@@ -265,14 +291,19 @@ struct BatchWriter {
             try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)
             return .submitted(routing.id, .submitted, isNew: true)
         }
-        let existing = try Row.fetchOne(
+        guard let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
-            arguments: [routing.id.rawValue])!
-        guard (existing["routing"] as Data) == routingJSON, (existing["personal"] as Data) == personal else {
+            arguments: [routing.id.rawValue])
+        else {
+            throw StoreError("referral \(routing.id) is neither new nor in the store: run tsunagi store verify")
+        }
+        let place = "referral \(routing.id)"
+        guard try StoredValue.data(existing, "routing", in: place) == routingJSON,
+              try StoredValue.data(existing, "personal", in: place) == personal else {
             return .refused(ProtocolError(.conflict,
                 "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
         }
-        return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
+        return .submitted(routing.id, try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:)), isNew: false)
     }
 
     private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
@@ -282,8 +313,9 @@ struct BatchWriter {
         else {
             return .refused(ProtocolError(.notFound, "no referral \(id) is known to the router"))
         }
-        let sender = AgencyID(rawValue: row["from_agency"])!
-        let destination = AgencyID(rawValue: row["to_agency"])!
+        let place = "referral \(id)"
+        let sender = try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:))
+        let destination = try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:))
         let party: Party
         switch agency {
         case destination: party = .destination
@@ -291,9 +323,9 @@ struct BatchWriter {
         default:
             return .refused(ProtocolError(.wrongActor, "\(agency) is neither the sender nor the destination of referral \(id)"))
         }
-        let state = HandoffState(rawValue: row["state"])!
-        let referralSequence: Int64 = row["seq"]
-        switch transition.check(from: state, by: party, detail: detail, currentDetail: row["detail"]) {
+        let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
+        let referralSequence = try StoredValue.sequence(row, "seq", in: place)
+        switch transition.check(from: state, by: party, detail: detail, currentDetail: try StoredValue.optional(row, "detail", in: place)) {
         case .failure(.wrongActor(_, let required)):
             return .refused(ProtocolError(.wrongActor,
                 "only the \(required == .sender ? "sender (\(sender))" : "destination (\(destination))") may \(transition.verb) referral \(id)"))
@@ -304,10 +336,11 @@ struct BatchWriter {
             return .refused(ProtocolError(.invalidTransition,
                 "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
         case .success(.repeatOfDone):
-            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
+            if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
         case .success(.apply):
-            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
+            // Delivered, or withdrawn and so never to be delivered again: no repair is pending.
+            if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
         }
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
@@ -351,27 +384,78 @@ extension Transition {
 extension StoredReferral {
     init(row: Row) throws {
         let routing = try Routing.stored(in: row)
+        let place = "referral \(routing.id)"
         self.init(
-            sequence: row["seq"],
-            referral: Referral(routing: routing, personal: Array(row["personal"] as Data)),
-            state: HandoffState(rawValue: row["state"]) ?? .submitted,
-            submittedAt: row["submitted_at"],
-            dueDay: CivilDate(row["due_day"] as String) ?? CivilDate(year: 2000, month: 1, day: 1)!)
+            sequence: try StoredValue.sequence(row, "seq", in: place),
+            referral: Referral(routing: routing, personal: Array(try StoredValue.data(row, "personal", in: place))),
+            state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+            submittedAt: try StoredValue.parse(row, "submitted_at", in: place) { $0 },
+            dueDay: try StoredValue.parse(row, "due_day", in: place) { CivilDate($0) })
     }
 }
 
 extension StatusUpdate {
-    init(row: Row) {
+    /// A row of (event seq, referral id, state, actor, at, detail).
+    init(row: Row) throws {
+        let place = "status update \(row[0] as DatabaseValue)"
         self.init(
-            sequence: row[0], referral: ReferralID(rawValue: row[1])!, state: HandoffState(rawValue: row[2])!,
-            actor: AgencyID(rawValue: row[3])!, at: row[4], detail: row[5])
+            sequence: try StoredValue.sequence(row, "seq", in: place),
+            referral: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+            state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+            actor: try StoredValue.parse(row, "actor", in: place, AgencyID.init(rawValue:)),
+            at: try StoredValue.parse(row, "at", in: place) { $0 },
+            detail: try StoredValue.optional(row, "detail", in: place))
     }
 }
 
-func jsonBytesForStore<T: Encodable>(_ value: T) -> [UInt8] {
+/// Values read back from the store's own rows. The store wrote them, so one that does not read
+/// means a damaged or hand-edited file: a `StoreError` naming it, never a crash or an invented default.
+enum StoredValue {
+    static func parse<Value>(_ row: Row, _ column: String, in place: String, _ make: (String) -> Value?) throws(StoreError) -> Value {
+        let stored: DatabaseValue = row[column]
+        guard let text = String.fromDatabaseValue(stored), let value = make(text) else {
+            throw unreadable(column, stored, place)
+        }
+        return value
+    }
+
+    static func referralID(_ text: String, _ place: String) throws(StoreError) -> ReferralID {
+        guard let id = ReferralID(rawValue: text) else { throw unreadable("referral_id", text.databaseValue, place) }
+        return id
+    }
+
+    static func optional(_ row: Row, _ column: String, in place: String) throws(StoreError) -> String? {
+        let stored: DatabaseValue = row[column]
+        if stored.isNull { return nil }
+        guard let text = String.fromDatabaseValue(stored) else { throw unreadable(column, stored, place) }
+        return text
+    }
+
+    static func sequence(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Int64 {
+        let stored: DatabaseValue = row[column]
+        guard case .int64(let value) = stored.storage else { throw unreadable(column, stored, place) }
+        return value
+    }
+
+    static func data(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Data {
+        let stored: DatabaseValue = row[column]
+        guard let data = Data.fromDatabaseValue(stored) else { throw unreadable(column, stored, place) }
+        return data
+    }
+
+    private static func unreadable(_ column: String, _ stored: DatabaseValue, _ place: String) -> StoreError {
+        StoreError("the store's \(column) of \(place) cannot be read (\(stored.isNull ? "empty" : "\(stored)".prefix(80))): run tsunagi store verify")
+    }
+}
+
+func jsonBytesForStore<T: Encodable>(_ value: T) throws(StoreError) -> [UInt8] {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return Array(try! encoder.encode(value))
+    do {
+        return Array(try encoder.encode(value))
+    } catch {
+        throw StoreError("cannot encode \(T.self) for the store: \(error)")
+    }
 }
 
 /// Times as the store writes them: ISO 8601 UTC with milliseconds, which sorts as text.
@@ -388,9 +472,10 @@ public enum Timestamps {
 extension Routing {
     /// The routing column of a referral row, which the store wrote itself.
     static func stored(in row: Row) throws -> Routing {
-        let routingJSON: Data = row["routing"]
+        let place = "referral \(row["id"] as DatabaseValue)"
+        let routingJSON = try StoredValue.data(row, "routing", in: place)
         guard let routing = Routing.decodeStored(json: Array(routingJSON)) else {
-            throw StoreError("referral \(row["id"] as String) has unreadable routing in the store: run tsunagi store verify")
+            throw StoreError("\(place) has unreadable routing in the store: run tsunagi store verify")
         }
         return routing
     }

@@ -1,6 +1,5 @@
 import Foundation
 import TsunagiCore
-import TsunagiRouter
 import TsunagiRuntime
 
 /// Where the coordinator tools find the store and the registry: explicit options win, then the
@@ -72,13 +71,6 @@ public struct AgencyDirectory: Sendable {
             return Entry(id: id, name: entry.name, region: entry.region ?? "", runsWorker: !(entry.public_key ?? "").isEmpty)
         })
     }
-}
-
-/// A failure the command line reports with a sentence and exit status 2 (usage or config).
-public struct ToolUsageError: Error, CustomStringConvertible, Sendable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 /// The terminal's width in columns: $COLUMNS, else the tty's size, else 80.

@@ -60,6 +60,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: profile.executableName,
             abstract: "The \(profile.kind) agency's Tsunagi worker (\(profile.japaneseName)): hands people off to other agencies and answers hand-offs to this one.",
+            version: TsunagiVersion.current,
             subcommands: [Run.self, Submit.self, Inbox.self, Show.self, Accept.self, Decline.self, Complete.self, Withdraw.self,
                           Sent.self, Status.self, Ledger.self])
     }

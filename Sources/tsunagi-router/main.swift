@@ -7,14 +7,15 @@ import TsunagiRuntime
 struct RouterCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tsunagi-router",
-        abstract: "Receives referrals from agency workers, stores them durably and delivers each to its destination.")
+        abstract: "Receives referrals from agency workers, stores them durably and delivers each to its destination.",
+        version: TsunagiVersion.current)
 
     @Option(name: .long, help: "The router's config file.")
     var config: String = "/etc/tsunagi/router.toml"
 
     func run() async throws {
         let settings = try RouterConfig.load(path: config)
-        LogSetup.bootstrap(level: Logger.Level(rawValue: settings.logLevel) ?? .info)
+        LogSetup.bootstrap(level: settings.logLevel)
         try await RouterService(config: settings).runUntilSignalled()
     }
 }

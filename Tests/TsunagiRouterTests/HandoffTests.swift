@@ -127,6 +127,45 @@ struct HandoffTests {
         #expect(try reader.verify().isEmpty)
     }
 
+    @Test("a withdrawn referral is never delivered again: no repeat of its DELIVER, no repair a reconcile asks for")
+    func withdrawStopsDeliveryRepeats() throws {
+        let harness = try RouterHarness()
+        defer { harness.crashRouter() }
+        try harness.startRouter()
+        let sender = try harness.agency("peer-support.hata")
+        let destination = try harness.agency("welfare-office.aki")
+        #expect(try sender.handshake())
+        #expect(try destination.handshake())
+        let referral = SampleReferral.make(id: "wd-1", from: "peer-support.hata", to: "welfare-office.aki")
+        try sender.send(.submit(referral))
+        #expect(try sender.receive() == .submitted(referral.id, .submitted))
+        // Delivered and not confirmed: without the withdrawal it would be repeated after 2 s.
+        #expect(try destination.receive() == .deliver(referral))
+        try sender.send(.transition(.withdraw, referral.id, detail: "本人の希望"))
+        #expect(try sender.receive() == .done(.withdraw, referral.id, .withdrawn))
+        guard case .status(let update)? = try destination.receive(skipping: ["PONG", "DELIVER"]) else {
+            Issue.record("the destination did not hear of the withdrawal")
+            return
+        }
+        #expect(update.referral == referral.id && update.state == .withdrawn)
+        try destination.send(.statusAck(sequence: update.sequence))
+        // A reconcile asking to deliver it again changes nothing.
+        let store = try RouterStore(path: harness.storePath)
+        #expect(try store.requestRedelivery(of: referral.id) == false)
+        try store.close()
+
+        var delivered = 0
+        let until = ContinuousClock.now + .seconds(8)
+        while ContinuousClock.now < until {
+            try destination.send(.ping)
+            if let message = try destination.socket.receive(timeoutMilliseconds: 500), message.frames.count >= 2,
+               String(decoding: message.frames[1], as: UTF8.self) == "DELIVER" {
+                delivered += 1
+            }
+        }
+        #expect(delivered == 0, "the withdrawn referral was delivered \(delivered) more times")
+    }
+
     private func statusOf(_ agency: borrowing RawAgency) throws -> StatusSummary? {
         guard case .status(let update) = try agency.receive() else { return nil }
         try agency.send(.statusAck(sequence: update.sequence))

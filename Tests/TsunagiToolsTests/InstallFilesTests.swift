@@ -108,7 +108,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         #expect(router["Restart"] == ["on-failure"])
         #expect(router["KillSignal"] == ["SIGTERM"])
         #expect(router["WatchdogSec"] != nil && router["TimeoutStopSec"] != nil)
-        #expect(router["ExecReload"] == ["/bin/kill -HUP $MAINPID"])
+        #expect(router["ExecReload"] == ["/usr/local/bin/tsunagi config check /etc/tsunagi/router.toml", "/bin/kill -HUP $MAINPID"])
         for file in try unitFiles() where file.hasSuffix(".service") {
             let unit = try settings(file)
             #expect(unit["User"] == ["tsunagi"], "\(file)")

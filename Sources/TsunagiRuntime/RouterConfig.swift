@@ -1,5 +1,5 @@
 import Foundation
-import TsunagiRuntime
+import Logging
 
 /// router.toml: where the router listens, where it keeps the store, and whom it trusts.
 public struct RouterConfig: Sendable {
@@ -10,10 +10,10 @@ public struct RouterConfig: Sendable {
     public var registryPath: String
     /// Most messages taken in one poll and committed in one transaction.
     public var maxBatch: Int
-    public var logLevel: String
+    public var logLevel: Logger.Level
 
     public init(endpoint: String, storePath: String, secretKeyPath: String, registryPath: String,
-                maxBatch: Int = 1024, logLevel: String = "info") {
+                maxBatch: Int = 1024, logLevel: Logger.Level = .info) {
         self.endpoint = endpoint
         self.storePath = storePath
         self.secretKeyPath = secretKeyPath
@@ -41,6 +41,6 @@ public struct RouterConfig: Sendable {
             storePath: ConfigFile.resolve(file.store, relativeTo: path),
             secretKeyPath: ConfigFile.resolve(file.secret_key, relativeTo: path),
             registryPath: ConfigFile.resolve(file.registry, relativeTo: path),
-            maxBatch: maxBatch, logLevel: file.log_level ?? "info")
+            maxBatch: maxBatch, logLevel: try LogSetup.level(named: file.log_level, in: path))
     }
 }

@@ -1,0 +1,107 @@
+import Foundation
+import Logging
+import TsunagiCore
+import TsunagiRuntime
+import TsunagiStore
+import ZeroMQ
+
+/// Delivery: referrals and status updates to the connected agencies, within a window of 256
+/// unconfirmed each, oldest first from the store, repeated with back-off until confirmed.
+extension RouterLoop {
+    mutating func deliverNow(_ referral: Referral, socket: borrowing Socket, now: ContinuousClock.Instant) {
+        let agency = referral.routing.to
+        guard var link = links[agency] else { return }
+        // Keep order: while older ones wait in the store, this one waits behind them.
+        guard !link.backlog, link.deliveries.count < WireProtocol.deliveryWindow else {
+            links[agency]?.backlog = true
+            return
+        }
+        let message = RouterMessage.deliver(referral)
+        link.deliveries[referral.id] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+        links[agency] = link
+        send(message, to: link.routingID, agency: agency, socket: socket)
+    }
+
+    mutating func notify(_ notice: Notice, socket: borrowing Socket, now: ContinuousClock.Instant) {
+        guard var link = links[notice.agency] else { return }
+        guard !link.backlog, link.notices.count < WireProtocol.deliveryWindow else {
+            links[notice.agency]?.backlog = true
+            return
+        }
+        let message = RouterMessage.status(notice.update)
+        link.notices[notice.update.sequence] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+        links[notice.agency] = link
+        send(message, to: link.routingID, agency: notice.agency, socket: socket)
+    }
+
+    mutating func redeliverOverdue(_ agency: AgencyID, socket: borrowing Socket, now: ContinuousClock.Instant) {
+        guard var link = links[agency] else { return }
+        var due: [RouterMessage] = []
+        for (id, flight) in link.deliveries where now - flight.sentAt > Self.backoff(flight.attempts) {
+            link.deliveries[id] = AgencyLink.InFlight(sentAt: now, attempts: flight.attempts + 1, message: flight.message)
+            due.append(flight.message)
+        }
+        for (sequence, flight) in link.notices where now - flight.sentAt > Self.backoff(flight.attempts) {
+            link.notices[sequence] = AgencyLink.InFlight(sentAt: now, attempts: flight.attempts + 1, message: flight.message)
+            due.append(flight.message)
+        }
+        links[agency] = link
+        for message in due { send(message, to: link.routingID, agency: agency, socket: socket) }
+    }
+
+    static func backoff(_ attempts: Int) -> Duration {
+        let millis = min(WireProtocol.redeliveryMaximumMilliseconds,
+                         WireProtocol.redeliveryInitialMilliseconds << min(attempts - 1, 10))
+        return .milliseconds(millis)
+    }
+
+    /// Fills the agency's windows from the store, oldest first.
+    mutating func refill(_ agency: AgencyID, socket: borrowing Socket, now: ContinuousClock.Instant) {
+        guard var link = links[agency] else { return }
+        var outgoing: [RouterMessage] = []
+        do {
+            var exhausted = true
+            let room = WireProtocol.deliveryWindow - link.deliveries.count
+            if room > 0 {
+                let batch = try router.store.undelivered(to: agency, afterSequence: link.deliveryCursor, limit: room)
+                if batch.count == room { exhausted = false }
+                for stored in batch {
+                    link.deliveryCursor = max(link.deliveryCursor, stored.sequence)
+                    guard link.deliveries[stored.referral.id] == nil else { continue }
+                    let message = RouterMessage.deliver(stored.referral)
+                    link.deliveries[stored.referral.id] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+                    outgoing.append(message)
+                }
+            } else {
+                exhausted = false
+            }
+            let noticeRoom = WireProtocol.deliveryWindow - link.notices.count
+            if noticeRoom > 0 {
+                let updates = try router.store.unacknowledgedNotices(for: agency, afterSequence: link.noticeCursor, limit: noticeRoom)
+                if updates.count == noticeRoom { exhausted = false }
+                for update in updates {
+                    link.noticeCursor = max(link.noticeCursor, update.sequence)
+                    guard link.notices[update.sequence] == nil else { continue }
+                    let message = RouterMessage.status(update)
+                    link.notices[update.sequence] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+                    outgoing.append(message)
+                }
+            } else {
+                exhausted = false
+            }
+            // Resend requests from a reconcile: asked once, then forgotten in the next batch (a
+            // later reconcile asks again). Only read here: the loop never waits on a write.
+            let asked = try router.store.resendRequests(for: agency).filter { !link.resendsAsked.contains($0) }
+            if !asked.isEmpty {
+                link.resendsAsked.formUnion(asked)
+                outgoing.append(contentsOf: asked.map(RouterMessage.resend))
+                openBatch.append(Self.forgetting(asked, askedOf: agency))
+            }
+            link.backlog = !exhausted
+        } catch {
+            logger.error("cannot read the backlog", metadata: ["agency": "\(agency)", "error": "\(error)"])
+        }
+        links[agency] = link
+        for message in outgoing { send(message, to: link.routingID, agency: agency, socket: socket) }
+    }
+}
