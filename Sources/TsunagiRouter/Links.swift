@@ -72,15 +72,17 @@ extension RouterLoop {
         while let event = try? monitor.next(timeoutMilliseconds: 0) {
             switch event.kind {
             case .accepted:
-                peerAddresses[event.value] = SystemCalls.peerAddress(ofSocket: Int32(bitPattern: event.value)) ?? "unknown"
+                peerAddresses[event.value] = SystemCalls.peerAddress(ofSocket: Int32(bitPattern: event.value))
             case .handshakeFailedProtocol, .handshakeFailedNoDetail:
                 failedHandshake = event
             case .disconnected:
+                // The address is read when the monitor reports the accept; libzmq may have closed a
+                // connection it refused at the greeting before then: the address is unknown then.
                 let address = peerAddresses.removeValue(forKey: event.value) ?? "unknown"
                 if let failure = failedHandshake {
                     failedHandshake = nil
                     let mismatch = failure.kind == .handshakeFailedProtocol && failure.value == Self.mechanismMismatch
-                    router.refusedHandshake(address: address, mechanism: mismatch ? "not CURVE (NULL or PLAIN)" : "CURVE, broken handshake",
+                    router.refusedHandshake(address: address, mechanism: mismatch ? "not CURVE (NULL or PLAIN)" : "not CURVE, or a broken CURVE handshake",
                                             key: "none")
                 }
             default:

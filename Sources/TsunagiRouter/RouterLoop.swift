@@ -81,6 +81,7 @@ struct RouterLoop {
                 logger.error("router loop error", metadata: ["error": "\(error)"])
             }
         }
+        readConnectionEvents(monitor)
         // Graceful stop: finish the commit under way and the batch gathered, answer them, close.
         while committing != nil || !openBatch.isEmpty {
             if let failure = router.failure {

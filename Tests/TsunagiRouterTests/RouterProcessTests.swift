@@ -128,4 +128,34 @@ struct RouterProcessTests {
         #expect(process.exitStatus == 0)
         #expect(process.log.trimmingCharacters(in: .whitespacesAndNewlines) == TsunagiVersion.current)
     }
+
+    @Test("a refusal flood is not a log flood: five lines per agency and code; a NULL connection is logged")
+    func refusalsAreRateLimitedAndNullConnectionsLogged() throws {
+        let harness = try RouterHarness()
+        defer { harness.crashRouter() }
+        try harness.startRouter()
+        guard let router = harness.router else { throw HarnessError("no router") }
+        let flooder = try harness.agency("welfare-office.hata")
+        #expect(try flooder.handshake())
+        for _ in 1...200 {
+            try flooder.send([WireProtocol.signature, Array("SUBMIT".utf8), Array("{not json".utf8), Array("{}".utf8)])
+        }
+        var answered = 0
+        while answered < 200, case .error? = try flooder.receive(timeoutMilliseconds: 10_000) { answered += 1 }
+        #expect(answered == 200)
+
+        // A client without CURVE: libzmq ends it at the greeting, before the ZAP handler.
+        let plain = try Socket(harness.context, type: .dealer, linger: 0)
+        let monitor = try SocketMonitor(context: harness.context, monitoring: plain, events: [.handshakeFailed, .disconnected])
+        try plain.connect(harness.endpoint)
+        #expect(try monitor.waitFor(.disconnected, timeoutMilliseconds: 10_000) != nil, "the router did not end the NULL connection")
+
+        #expect(router.stop() == 0)
+        let lines = router.log.split(separator: "\n")
+        let refused = lines.filter { $0.contains("request refused") && $0.contains("agency=welfare-office.hata") }
+        #expect(refused.count == 5, "\(refused.count) refusal lines for 200 refusals")
+        let null = lines.filter { $0.contains("connection refused") && $0.contains("not CURVE") }
+        #expect(null.count == 1, "\(router.log)")
+        #expect(null.allSatisfy { $0.contains("peer.address=") && $0.contains("peer.key=none") }, "\(null)")
+    }
 }
