@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -72,14 +73,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
+        .testTarget(
+            name: "TsunagiCoreTests",
+            dependencies: ["TsunagiCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "TsunagiStoreTests",
             dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Helpers the tests share: start the built executables, talk raw frames, wait for conditions.
         .target(
             name: "TsunagiTestSupport",
-            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiTools", "ZeroMQ"],
+            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiTools", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TsunagiTestSupport"),
         .testTarget(
             name: "TsunagiRouterTests",

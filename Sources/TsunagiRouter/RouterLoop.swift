@@ -127,8 +127,7 @@ struct RouterLoop {
             do {
                 decoded = try WorkerMessage.decode(frames)
             } catch {
-                answer(.error(error, command: commandName(frames), referral: referralNamed(in: frames)),
-                       to: routingID, agency: agency, socket: socket)
+                answer(.refusal(error, answering: frames), to: routingID, agency: agency, socket: socket)
                 continue
             }
             switch admit(decoded, from: agency) {
