@@ -269,8 +269,7 @@ struct BatchWriter {
             db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
             arguments: [routing.id.rawValue])!
         guard (existing["routing"] as Data) == routingJSON, (existing["personal"] as Data) == personal else {
-            return .refused(ProtocolError(.conflict,
-                "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
+            return .refused(.conflict(routing.id))
         }
         return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
     }
@@ -280,7 +279,7 @@ struct BatchWriter {
             db.cachedStatement(sql: "SELECT seq, from_agency, to_agency, state, detail FROM referral WHERE id = ?"),
             arguments: [id.rawValue])
         else {
-            return .refused(ProtocolError(.notFound, "no referral \(id) is known to the router"))
+            return .refused(.notFound(id))
         }
         let sender = AgencyID(rawValue: row["from_agency"])!
         let destination = AgencyID(rawValue: row["to_agency"])!
@@ -289,20 +288,17 @@ struct BatchWriter {
         case destination: party = .destination
         case sender: party = .sender
         default:
-            return .refused(ProtocolError(.wrongActor, "\(agency) is neither the sender nor the destination of referral \(id)"))
+            return .refused(.notAParty(agency, id))
         }
         let state = HandoffState(rawValue: row["state"])!
         let referralSequence: Int64 = row["seq"]
         switch transition.check(from: state, by: party, detail: detail, currentDetail: row["detail"]) {
         case .failure(.wrongActor(_, let required)):
-            return .refused(ProtocolError(.wrongActor,
-                "only the \(required == .sender ? "sender (\(sender))" : "destination (\(destination))") may \(transition.verb) referral \(id)"))
+            return .refused(.wrongActor(transition, id, required: required, sender: sender, destination: destination))
         case .failure(.detailRequired):
-            return .refused(ProtocolError(.detailRequired,
-                "\(transition.verb) needs \(transition == .complete ? "an outcome" : "a reason"): give it and send again"))
+            return .refused(.detailRequired(transition))
         case .failure(.notAllowed(_, let from)):
-            return .refused(ProtocolError(.invalidTransition,
-                "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
+            return .refused(.invalidTransition(transition, id, from: from))
         case .success(.repeatOfDone):
             if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
@@ -332,19 +328,6 @@ struct BatchWriter {
         try db.cachedStatement(sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [referralSequence, state.rawValue, actor.rawValue, timestamp, detail])
         return db.lastInsertedRowID
-    }
-}
-
-extension Transition {
-    /// The verb a person would use, for error sentences.
-    var verb: String {
-        switch self {
-        case .confirmDelivery: "confirm delivery of"
-        case .accept: "accept"
-        case .decline: "decline"
-        case .complete: "complete"
-        case .withdraw: "withdraw"
-        }
     }
 }
 
