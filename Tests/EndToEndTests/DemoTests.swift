@@ -17,7 +17,7 @@ struct DemoTests {
 
     /// Starts `tsunagi demo --var DIR`, its output in a log file.
     func startDemo(_ directory: String) throws -> Child {
-        try Child(name: "demo", executable: try BuiltExecutables.path("tsunagi"),
+        try Child(name: "demo", executable: BuiltExecutables.path("tsunagi"),
                   arguments: ["demo", "--var", (directory as NSString).appendingPathComponent("var")],
                   logPath: (directory as NSString).appendingPathComponent("demo.out"))
     }
