@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         // Reads the CSV Excel writes: quoted fields with commas, quotes and line breaks; refuses text after a closing quote.
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -61,6 +62,7 @@ let package = Package(
             dependencies: [
                 "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
         .executableTarget(
             name: "tsunagi-router",
@@ -76,14 +78,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
-        .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
+        .testTarget(
+            name: "TsunagiCoreTests",
+            dependencies: ["TsunagiCore", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "TsunagiStoreTests",
             dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
         // Helpers the tests share: start the built executables, talk raw frames, wait for conditions.
         .target(
             name: "TsunagiTestSupport",
-            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiTools", "ZeroMQ"],
+            dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiTools", "ZeroMQ", .product(name: "GRDB", package: "GRDB.swift")],
             path: "Tests/TsunagiTestSupport"),
         .testTarget(
             name: "TsunagiRouterTests",

@@ -6,9 +6,14 @@ public enum Limits {
     public static let personalBytes = 64 * 1024
     public static let detailBytes = 2 * 1024
     public static let reportBytes = 4 * 1024 * 1024
-    /// libzmq drops a connection that sends more than this in one message.
+    /// libzmq drops a connection that sends a frame larger than this (ZMQ_MAXMSGSIZE counts each
+    /// frame of a multipart message on its own, not the message).
     public static let messageBytes: Int64 = 8 * 1024 * 1024
+    /// `municipality` and `consent.recorded_by`, in user-perceived characters (String.count).
     public static let shortText = 128
+    /// How deep a JSON document (routing part, ledger report) may nest objects and arrays; a
+    /// routing part needs 2 levels, a report 3.
+    public static let jsonDepth = 32
 }
 
 extension Routing {
@@ -17,7 +22,11 @@ extension Routing {
         guard bytes.count <= Limits.routingBytes else {
             throw ProtocolError(.tooLarge, "the routing part is \(bytes.count) bytes; at most \(Limits.routingBytes) are allowed")
         }
-        if let routing = RoutingFastDecoder.decode(bytes) {
+        try JSONDiagnostics.checkDepth(bytes, what: "the routing part")
+        guard let document = RoutingFastDecoder.parse(bytes) else {
+            throw ProtocolError(.badJSON, "the routing part is not valid JSON")
+        }
+        if let routing = RoutingFastDecoder.routing(document) {
             try routing.validate()
             return routing
         }
@@ -27,7 +36,7 @@ extension Routing {
         } catch let error as DecodingError {
             throw Routing.describe(error)
         } catch {
-            throw ProtocolError(.badJSON, "the routing part is not JSON: \(error.localizedDescription)")
+            throw ProtocolError(.badJSON, "the routing part is not valid JSON")
         }
         try routing.validate()
         return routing
@@ -64,8 +73,9 @@ extension Routing {
         if text.isBlank {
             throw ProtocolError(code, "\(field) is empty")
         }
-        // Counted in Unicode code points, as JSON Schema's maxLength counts.
-        let length = text.unicodeScalars.count
+        // Counted in user-perceived characters (extended grapheme clusters): か and a combining
+        // ゛ are one character, as a person counts them.
+        let length = text.count
         if length > Limits.shortText {
             throw ProtocolError(.tooLarge, "\(field) is \(length) characters; at most \(Limits.shortText) are allowed")
         }
@@ -80,35 +90,22 @@ extension Routing {
 
     /// Turns a decoding failure into the error a sender can act on, naming the field.
     static func describe(_ error: DecodingError) -> ProtocolError {
-        func path(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> String {
-            (["routing"] + (codingPath + (last.map { [$0] } ?? [])).map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue })
-                .joined(separator: ".").replacingOccurrences(of: ".[", with: "[")
-        }
-        func touchesConsent(_ codingPath: [any CodingKey], _ last: (any CodingKey)? = nil) -> Bool {
-            (codingPath.map(\.stringValue) + [last?.stringValue].compactMap { $0 }).contains("consent")
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            let field = path(context.codingPath, key)
-            return ProtocolError(touchesConsent(context.codingPath, key) ? .noConsent : .invalidReferral,
-                                 touchesConsent(context.codingPath, key)
-                                     ? "\(field) is missing: a referral needs a consent basis, the date it was obtained and who recorded it"
-                                     : "\(field) is missing")
-        case .valueNotFound(_, let context):
-            let field = path(context.codingPath)
-            return ProtocolError(touchesConsent(context.codingPath) ? .noConsent : .invalidReferral, "\(field) is null")
-        case .typeMismatch(let type, let context):
-            return ProtocolError(.invalidReferral, "\(path(context.codingPath)) has the wrong type: expected \(type)")
-        case .dataCorrupted(let context):
-            if context.codingPath.isEmpty {
-                return ProtocolError(.badJSON, "the routing part is not valid JSON")
-            }
-            let field = path(context.codingPath)
-            let consentField = touchesConsent(context.codingPath)
-            return ProtocolError(consentField && field.hasSuffix("basis") ? .noConsent : .invalidReferral,
-                                 "\(field) is invalid: \(context.debugDescription)")
-        @unknown default:
-            return ProtocolError(.invalidReferral, "the routing part does not match the referral schema")
+        let failure = JSONDiagnostics.Failure(error, root: "routing")
+        let inConsent = failure.path.contains("consent")
+        switch failure.kind {
+        case .notJSON:
+            return ProtocolError(.badJSON, "the routing part is not valid JSON")
+        case .missing:
+            return inConsent
+                ? ProtocolError(.noConsent, "\(failure.field) is missing: a referral needs a consent basis, the date it was obtained and who recorded it")
+                : ProtocolError(.invalidReferral, "\(failure.field) is missing")
+        case .null:
+            return ProtocolError(inConsent ? .noConsent : .invalidReferral, "\(failure.field) is null")
+        case .wrongType(let expected):
+            return ProtocolError(.invalidReferral, "\(failure.field) has the wrong type: it must be \(expected)")
+        case .invalidValue:
+            let code: ErrorCode = inConsent && failure.path.last == "basis" ? .noConsent : .invalidReferral
+            return ProtocolError(code, "\(failure.field) is not valid: \(JSONDiagnostics.rule(for: failure.path))")
         }
     }
 }

@@ -1,14 +1,38 @@
-/// A decoder for well-formed routing documents that skips Codable's generic machinery, which cost
-/// ~20 µs of every submit. It returns nil on anything unusual — malformed JSON, a duplicate or
-/// missing key, a wrong type — and the caller then decodes with JSONDecoder, whose errors name the
-/// field. So it only has to be right about what it accepts, never about what it refuses.
+/// The router's JSON reader and its fast routing decoder.
+///
+/// `parse` reads exactly RFC 8259 JSON — nothing more: Foundation's decoders let through numbers
+/// such as `0123` or `1-2` under keys they skip, and JSONSerialization a trailing comma — so every
+/// JSON document the router accepts passes here first. `decode` then builds the routing part
+/// without Codable's generic machinery, which cost ~20 µs of every submit; on anything unusual (a
+/// duplicate or missing key, a wrong type) it returns nil and the caller decodes the same, valid,
+/// document with JSONDecoder, whose errors name the field. A property test holds both to their
+/// word.
 enum RoutingFastDecoder {
-    static func decode(_ bytes: [UInt8]) -> Routing? {
+    /// The document, or nil when it is not JSON (or nests deeper than `Limits.jsonDepth`).
+    static func parse(_ bytes: [UInt8]) -> Value? {
         bytes.withUnsafeBufferPointer { buffer in
             var reader = Reader(bytes: buffer)
-            guard case .object(let fields)? = reader.value(), reader.atEnd() else { return nil }
-            return routing(fields)
+            guard let value = reader.value(), reader.atEnd() else { return nil }
+            return value
         }
+    }
+
+    static func decode(_ bytes: [UInt8]) -> Routing? {
+        guard case .object(let fields)? = parse(bytes) else { return nil }
+        return routing(fields)
+    }
+
+    /// The routing part from a parsed document, or nil when it is not a plain, complete one.
+    static func routing(_ value: Value) -> Routing? {
+        guard case .object(let fields) = value else { return nil }
+        return routing(fields)
+    }
+
+    /// A top-level member of an object, when the key occurs exactly once.
+    static func member(_ key: String, of value: Value) -> Value? {
+        guard case .object(let fields) = value else { return nil }
+        let matches = fields.filter { $0.0 == key }
+        return matches.count == 1 ? matches[0].1 : nil
     }
 
     private static func routing(_ fields: [(String, Value)]) -> Routing? {
@@ -102,15 +126,39 @@ enum RoutingFastDecoder {
             return true
         }
 
+        /// A number exactly as RFC 8259 §6 writes it: `-? (0 | [1-9][0-9]*) (. [0-9]+)? ([eE] [+-]? [0-9]+)?`.
+        /// Anything else (`0123`, `1-2`, `1.`, `-`, `1e`, `+1`) is not JSON.
         mutating func number() -> Bool {
-            let start = index
-            while index < bytes.count, "+-.eE0123456789".utf8.contains(bytes[index]) { index += 1 }
-            return index > start
+            func isDigit(_ offset: Int) -> Bool {
+                offset < bytes.count && bytes[offset] >= UInt8(ascii: "0") && bytes[offset] <= UInt8(ascii: "9")
+            }
+            func digits() -> Bool {
+                guard isDigit(index) else { return false }
+                while isDigit(index) { index += 1 }
+                return true
+            }
+            if bytes[index] == UInt8(ascii: "-") { index += 1 }
+            guard isDigit(index) else { return false }
+            if bytes[index] == UInt8(ascii: "0") {
+                index += 1
+            } else {
+                _ = digits()
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                guard digits() else { return false }
+            }
+            if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+                index += 1
+                if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
+                guard digits() else { return false }
+            }
+            return true
         }
 
         mutating func object() -> Value? {
             depth += 1
-            guard depth < 16 else { return nil }
+            guard depth <= Limits.jsonDepth else { return nil }
             defer { depth -= 1 }
             index += 1
             var fields: [(String, Value)] = []
@@ -137,7 +185,7 @@ enum RoutingFastDecoder {
 
         mutating func array() -> Value? {
             depth += 1
-            guard depth < 16 else { return nil }
+            guard depth <= Limits.jsonDepth else { return nil }
             defer { depth -= 1 }
             index += 1
             var values: [Value] = []
@@ -157,8 +205,8 @@ enum RoutingFastDecoder {
             }
         }
 
-        /// A string without escapes is taken as it is; one with escapes goes back to JSONDecoder
-        /// (routing documents rarely carry any), which keeps this reader small.
+        /// A string as RFC 8259 §7 writes it: no raw control characters, only the escapes
+        /// `\" \\ \/ \b \f \n \r \t \uXXXX`, surrogates only in pairs, valid UTF-8.
         mutating func string() -> String? {
             index += 1
             let start = index
@@ -169,10 +217,76 @@ enum RoutingFastDecoder {
                     index += 1
                     return text
                 }
-                if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
+                if byte == UInt8(ascii: "\\") {
+                    // Rare in routing documents: read the rest of this string the slow way.
+                    index = start
+                    return escapedString()
+                }
+                if byte < 0x20 { return nil }
                 index += 1
             }
             return nil
+        }
+
+        private mutating func escapedString() -> String? {
+            var utf8: [UInt8] = []
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                switch byte {
+                case UInt8(ascii: "\""):
+                    return String(validating: utf8, as: UTF8.self)
+                case UInt8(ascii: "\\"):
+                    guard index < bytes.count else { return nil }
+                    let escape = bytes[index]
+                    index += 1
+                    switch escape {
+                    case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+                    case UInt8(ascii: "b"): utf8.append(0x08)
+                    case UInt8(ascii: "f"): utf8.append(0x0C)
+                    case UInt8(ascii: "n"): utf8.append(0x0A)
+                    case UInt8(ascii: "r"): utf8.append(0x0D)
+                    case UInt8(ascii: "t"): utf8.append(0x09)
+                    case UInt8(ascii: "u"):
+                        guard let unit = hex4() else { return nil }
+                        var scalarValue = UInt32(unit)
+                        if (0xD800...0xDBFF).contains(unit) {
+                            guard index + 1 < bytes.count, bytes[index] == UInt8(ascii: "\\"), bytes[index + 1] == UInt8(ascii: "u") else { return nil }
+                            index += 2
+                            guard let low = hex4(), (0xDC00...0xDFFF).contains(low) else { return nil }
+                            scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+                        } else if (0xDC00...0xDFFF).contains(unit) {
+                            return nil
+                        }
+                        guard let scalar = Unicode.Scalar(scalarValue) else { return nil }
+                        utf8.append(contentsOf: String(Character(scalar)).utf8)
+                    default:
+                        return nil
+                    }
+                default:
+                    if byte < 0x20 { return nil }
+                    utf8.append(byte)
+                }
+            }
+            return nil
+        }
+
+        private mutating func hex4() -> UInt16? {
+            guard index + 4 <= bytes.count else { return nil }
+            var value: UInt16 = 0
+            for _ in 0..<4 {
+                let byte = bytes[index]
+                let digit: UInt8
+                switch byte {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = byte - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = byte - UInt8(ascii: "a") + 10
+                case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = byte - UInt8(ascii: "A") + 10
+                default: return nil
+                }
+                value = value << 4 | UInt16(digit)
+                index += 1
+            }
+            return value
         }
     }
 }

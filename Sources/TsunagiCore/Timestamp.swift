@@ -1,7 +1,7 @@
 import Foundation
 
 /// A strict, allocation-free ISO 8601 reader for `created_at`: `YYYY-MM-DDTHH:MM:SS`, optional
-/// fraction, then `Z` or `±HH:MM`. It runs on every submit, where Foundation's parser cost more
+/// fraction of any number of digits, then `Z` or `±HH:MM`; at most 40 bytes in all. It runs on every submit, where Foundation's parser cost more
 /// than the rest of validation together.
 public enum Timestamp {
     /// Seconds since 1970 (UTC), or nil when the text is not such a time.
@@ -44,7 +44,9 @@ public enum Timestamp {
                 scale /= 10
                 index += 1
             }
-            guard index > start, index - start <= 9 else { return nil }
+            // Any number of digits (the 40-byte limit bounds them); beyond a Double's precision
+            // they change nothing.
+            guard index > start else { return nil }
         }
         guard index < bytes.count else { return nil }
         var offsetSeconds = 0

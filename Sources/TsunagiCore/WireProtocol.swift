@@ -171,49 +171,40 @@ extension WorkerMessage {
     public static func decode(_ frames: [[UInt8]]) throws(ProtocolError) -> WorkerMessage {
         let command = try checkHeader(frames)
         let body = frames.dropFirst(2)
-        func expect(_ count: Int) throws(ProtocolError) {
-            guard body.count == count else {
-                throw ProtocolError(.badFrames, "\(command.rawValue) takes \(count) body frame\(count == 1 ? "" : "s"), got \(body.count)")
-            }
+        guard let count = command.workerBodyFrames else {
+            throw ProtocolError(.unknownCommand, "\(command.rawValue) is a router's command; a worker may not send it")
+        }
+        guard body.count == count else {
+            throw ProtocolError(.badFrames, "\(command.rawValue) takes \(count) body frame\(count == 1 ? "" : "s"), got \(body.count)")
         }
         switch command {
         case .hello:
-            try expect(1)
             return .hello(software: try text(body[2], field: "software"))
         case .submit:
-            try expect(2)
             let routing = try Routing.decode(json: body[2])
             guard body[3].count <= Limits.personalBytes else {
                 throw ProtocolError(.tooLarge, "the personal part is \(body[3].count) bytes; at most \(Limits.personalBytes) are allowed")
             }
             return .submit(Referral(routing: routing, personal: body[3]))
         case .received, .accept:
-            try expect(1)
             let transition: Transition = command == .received ? .confirmDelivery : .accept
             return .transition(transition, try referralID(body[2]), detail: nil)
         case .decline, .complete, .withdraw:
-            try expect(2)
             let transition: Transition = command == .decline ? .decline : command == .complete ? .complete : .withdraw
             guard body[3].count <= Limits.detailBytes else {
                 throw ProtocolError(.tooLarge, "the \(transition == .complete ? "outcome" : "reason") is \(body[3].count) bytes; at most \(Limits.detailBytes) are allowed")
             }
             return .transition(transition, try referralID(body[2]), detail: try text(body[3], field: transition == .complete ? "outcome" : "reason"))
         case .statusAck:
-            try expect(1)
-            guard let sequence = Int64(try text(body[2], field: "sequence")), sequence > 0 else {
-                throw ProtocolError(.badFrames, "STATUS-OK takes a positive event sequence number")
+            guard let sequence = WireDecimal.parse(body[2]), sequence > 0 else {
+                throw ProtocolError(.badFrames, "STATUS-OK takes the sequence of a STATUS update as plain decimal digits, as the update's JSON gives it (e.g. 42): no sign, no leading zero")
             }
             return .statusAck(sequence: sequence)
         case .report:
-            try expect(1)
-            guard body[2].count <= Limits.reportBytes else {
-                throw ProtocolError(.tooLarge, "the ledger report is \(body[2].count) bytes; at most \(Limits.reportBytes) are allowed")
-            }
-            return .report(try decodeJSON(LedgerReport.self, body[2], what: "ledger report"))
+            return .report(try LedgerReport.decode(json: body[2]))
         case .ping:
-            try expect(0)
             return .ping
-        default:
+        case .welcome, .submitted, .deliver, .done, .status, .reported, .resend, .pong, .error:
             throw ProtocolError(.unknownCommand, "\(command.rawValue) is a router's command; a worker may not send it")
         }
     }
@@ -258,7 +249,7 @@ extension RouterMessage {
         case .welcome:
             try expect(2)
             guard let agency = AgencyID(rawValue: try text(body[2], field: "agency")),
-                  let heartbeat = Int(try text(body[3], field: "heartbeat")) else {
+                  let heartbeat = WireDecimal.parse(body[3]).map(Int.init) else {
                 throw ProtocolError(.badFrames, "WELCOME carries an agency id and a heartbeat interval")
             }
             return .welcome(agency: agency, heartbeatMilliseconds: heartbeat)
@@ -292,7 +283,7 @@ extension RouterMessage {
             return .pong
         case .error:
             try expect(5)
-            guard let number = Int(try text(body[2], field: "code")), let code = ErrorCode(rawValue: number) else {
+            guard let number = WireDecimal.parse(body[2]), let code = ErrorCode(rawValue: Int(number)) else {
                 throw ProtocolError(.badFrames, "ERROR carries an unknown code")
             }
             return .error(ProtocolError(code, try text(body[6], field: "message")),
@@ -344,10 +335,34 @@ private func state(_ bytes: [UInt8]) throws(ProtocolError) -> HandoffState {
 }
 
 private func decodeJSON<T: Decodable>(_ type: T.Type, _ bytes: [UInt8], what: String) throws(ProtocolError) -> T {
+    try JSONDiagnostics.checkDepth(bytes, what: "the \(what)")
+    guard RoutingFastDecoder.parse(bytes) != nil else {
+        throw ProtocolError(.badJSON, "the \(what) is not valid JSON")
+    }
     do {
         return try JSONDecoder().decode(type, from: Data(bytes))
+    } catch let error as DecodingError {
+        let failure = JSONDiagnostics.Failure(error, root: what.replacingOccurrences(of: " ", with: "_"))
+        switch failure.kind {
+        case .notJSON: throw ProtocolError(.badJSON, "the \(what) is not valid JSON")
+        case .missing: throw ProtocolError(.badJSON, "\(failure.field) is missing from the \(what)")
+        case .null: throw ProtocolError(.badJSON, "\(failure.field) is null in the \(what)")
+        case .wrongType(let expected): throw ProtocolError(.badJSON, "\(failure.field) has the wrong type: it must be \(expected)")
+        case .invalidValue: throw ProtocolError(.badJSON, "\(failure.field) is not valid: \(JSONDiagnostics.rule(for: failure.path))")
+        }
     } catch {
-        throw ProtocolError(.badJSON, "the \(what) is not valid: \(error)")
+        throw ProtocolError(.badJSON, "the \(what) is not valid JSON")
+    }
+}
+
+/// Decimal frames (a STATUS-OK sequence, a heartbeat, an ERROR code): ASCII digits only, no sign,
+/// no leading zero, at most 2^63 − 1 — exactly what the router writes, so that every value has one
+/// spelling.
+public enum WireDecimal {
+    public static func parse(_ bytes: [UInt8]) -> Int64? {
+        guard (1...19).contains(bytes.count), bytes.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+              bytes.count == 1 || bytes[0] != UInt8(ascii: "0") else { return nil }
+        return Int64(String(decoding: bytes, as: UTF8.self))
     }
 }
 

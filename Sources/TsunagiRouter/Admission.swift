@@ -33,8 +33,7 @@ extension RouterLoop {
             do {
                 decoded = try WorkerMessage.decode(frames)
             } catch {
-                answer(.error(error, command: commandName(frames), referral: referralNamed(in: frames)),
-                       to: routingID, agency: agency, socket: socket)
+                answer(.refusal(error, answering: frames), to: routingID, agency: agency, socket: socket)
                 continue
             }
             switch admit(decoded, from: agency) {
@@ -107,28 +106,6 @@ extension RouterLoop {
 
     func refusal(_ code: ErrorCode, _ message: String, _ frames: [[UInt8]]) -> RouterMessage {
         .error(ProtocolError(code, message), command: commandName(frames), referral: "")
-    }
-
-    /// The referral (or report day) a refused request was about, when it can be read at all, so
-    /// the sender can match the refusal to its request and stop retrying it.
-    func referralNamed(in frames: [[UInt8]]) -> String {
-        guard frames.count >= 3 else { return "" }
-        switch commandName(frames) {
-        case Command.submit.rawValue:
-            guard frames[2].count <= Limits.routingBytes * 4,
-                  let object = try? JSONSerialization.jsonObject(with: Data(frames[2])) as? [String: Any],
-                  let id = object["id"] as? String, ReferralID(rawValue: id) != nil else { return "" }
-            return id
-        case Command.report.rawValue:
-            guard frames[2].count <= Limits.reportBytes,
-                  let object = try? JSONSerialization.jsonObject(with: Data(frames[2])) as? [String: Any],
-                  let day = object["day"] as? String, CivilDate(day) != nil else { return "" }
-            return day
-        case "":
-            return ""
-        default:
-            return ReferralID(rawValue: String(decoding: frames[2].prefix(64), as: UTF8.self))?.rawValue ?? ""
-        }
     }
 
     func commandName(_ frames: [[UInt8]]) -> String {

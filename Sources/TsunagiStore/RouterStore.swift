@@ -300,8 +300,7 @@ struct BatchWriter {
         let place = "referral \(routing.id)"
         guard try StoredValue.data(existing, "routing", in: place) == routingJSON,
               try StoredValue.data(existing, "personal", in: place) == personal else {
-            return .refused(ProtocolError(.conflict,
-                "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
+            return .refused(.conflict(routing.id))
         }
         return .submitted(routing.id, try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:)), isNew: false)
     }
@@ -311,7 +310,7 @@ struct BatchWriter {
             db.cachedStatement(sql: "SELECT seq, from_agency, to_agency, state, detail FROM referral WHERE id = ?"),
             arguments: [id.rawValue])
         else {
-            return .refused(ProtocolError(.notFound, "no referral \(id) is known to the router"))
+            return .refused(.notFound(id))
         }
         let place = "referral \(id)"
         let sender = try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:))
@@ -321,20 +320,17 @@ struct BatchWriter {
         case destination: party = .destination
         case sender: party = .sender
         default:
-            return .refused(ProtocolError(.wrongActor, "\(agency) is neither the sender nor the destination of referral \(id)"))
+            return .refused(.notAParty(agency, id))
         }
         let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
         let referralSequence = try StoredValue.sequence(row, "seq", in: place)
         switch transition.check(from: state, by: party, detail: detail, currentDetail: try StoredValue.optional(row, "detail", in: place)) {
         case .failure(.wrongActor(_, let required)):
-            return .refused(ProtocolError(.wrongActor,
-                "only the \(required == .sender ? "sender (\(sender))" : "destination (\(destination))") may \(transition.verb) referral \(id)"))
+            return .refused(.wrongActor(transition, id, required: required, sender: sender, destination: destination))
         case .failure(.detailRequired):
-            return .refused(ProtocolError(.detailRequired,
-                "\(transition.verb) needs \(transition == .complete ? "an outcome" : "a reason"): give it and send again"))
+            return .refused(.detailRequired(transition))
         case .failure(.notAllowed(_, let from)):
-            return .refused(ProtocolError(.invalidTransition,
-                "referral \(id) is \(from.rawValue); it cannot be \(transition.target.rawValue) from there"))
+            return .refused(.invalidTransition(transition, id, from: from))
         case .success(.repeatOfDone):
             if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
@@ -365,19 +361,6 @@ struct BatchWriter {
         try db.cachedStatement(sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
             .execute(arguments: [referralSequence, state.rawValue, actor.rawValue, timestamp, detail])
         return db.lastInsertedRowID
-    }
-}
-
-extension Transition {
-    /// The verb a person would use, for error sentences.
-    var verb: String {
-        switch self {
-        case .confirmDelivery: "confirm delivery of"
-        case .accept: "accept"
-        case .decline: "decline"
-        case .complete: "complete"
-        case .withdraw: "withdraw"
-        }
     }
 }
 

@@ -15,7 +15,7 @@ struct Demo: ParsableCommand {
     @Option(name: .customLong("var"), help: "The folder for the demo's networks.")
     var varDirectory = "./var"
 
-    @Flag(help: "Keep the router and workers running after the morning, until Ctrl-C.")
+    @Flag(help: "Keep the router and workers running after the morning, until Ctrl-C (started from a terminal, the demo's services stay up anyway).")
     var keepRunning = false
 
     func run() throws {
@@ -25,8 +25,10 @@ struct Demo: ParsableCommand {
         let status: Int32
         do {
             status = try TsunagiTools.Demo.run(options) { line in
-                // Unbuffered, so each step shows as it happens, also through a pipe.
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                // Unbuffered, so each step shows as it happens, also through a pipe. A reader that
+                // went away (a closed terminal, `| tee` after Ctrl-C) must not stop the demo before
+                // it has stopped its children: a failed write is dropped.
+                try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
             }
         } catch {
             printError("the demo stopped: \(error)")

@@ -12,7 +12,7 @@ struct BenchSmokeTests {
         let output = "\(directory)/report.json"
         _ = FileManager.default.createFile(atPath: output, contents: nil)
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltExecutables.path("tsunagi"))
+        process.executableURL = URL(fileURLWithPath: BuiltExecutables.path("tsunagi"))
         process.arguments = ["bench", "--submits", "400", "--seconds", "1", "--rate", "50", "--json", "--directory", "\(directory)/net"]
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
         process.standardError = FileHandle.nullDevice

@@ -15,7 +15,7 @@ struct RefusalTests {
         try harness.startRouter()
         let sender = try harness.agency("peer-support.hata")
         #expect(try sender.handshake())
-        let reader = try harness.reader()
+        let before = try StoreSnapshot(path: harness.storePath)
 
         let spoofed = SampleReferral.make(id: "x-1", from: "saposute.kochi", to: "welfare-office.aki")
         try sender.send(.submit(spoofed))
@@ -35,7 +35,8 @@ struct RefusalTests {
         try sender.send(frames(submitting: Array(try JSONSerialization.data(withJSONObject: json))))
         #expect(try errorCode(sender) == .noConsent)
 
-        #expect(try reader.eventCount() == 0)
+        let after = try StoreSnapshot(path: harness.storePath)
+        #expect(after == before, "changed: \(after.changedTables(since: before))")
     }
 
     @Test("only the destination answers and only the sender withdraws")
@@ -107,17 +108,20 @@ struct RefusalTests {
             ("accept unknown", [header, bytes("ACCEPT"), bytes("cw-404")], .notFound),
             ("status ack not a number", [header, bytes("STATUS-OK"), bytes("seven")], .badFrames),
             ("report not JSON", [header, bytes("REPORT"), bytes("[]")], .badJSON),
+            ("report of another agency", [header, bytes("REPORT"), bytes(#"{"agency":"saposute.kochi","day":"2026-11-26","generated_at":"x","entries":[]}"#)], .spoofedSender),
+            ("report with a bad state", [header, bytes("REPORT"), bytes(#"{"agency":"welfare-office.chuo-west","day":"2026-11-26","generated_at":"x","entries":[{"referral":"r","counterpart":"saposute.kochi","direction":"sent","state":"lost"}]}"#)], .badJSON),
             ("ping with body", [header, bytes("PING"), bytes("x")], .badFrames),
             ("invalid UTF-8", [header, bytes("DECLINE"), bytes("cw-1"), [0xFF, 0xFE]], .badFrames),
         ]
         let reader = try harness.reader()
-        let eventsBefore = try reader.eventCount()
+        let before = try StoreSnapshot(path: harness.storePath)
         for (name, frames, expected) in corpus {
             try agency.send(frames)
             let code = try errorCode(agency)
             #expect(code == expected, "\(name): got \(String(describing: code))")
         }
-        #expect(try reader.eventCount() == eventsBefore)
+        let after = try StoreSnapshot(path: harness.storePath)
+        #expect(after == before, "changed: \(after.changedTables(since: before))")
         // Still serving: a valid referral goes through.
         try agency.send(.submit(valid))
         #expect(try agency.receive() == .submitted(valid.id, .submitted))
@@ -128,6 +132,7 @@ struct RefusalTests {
     func unauthenticatedPeers() throws {
         let harness = try RouterHarness()
         try harness.startRouter()
+        let before = try StoreSnapshot(path: harness.storePath)
         let stranger = try RawAgency(context: harness.context, endpoint: harness.endpoint,
                                      keyPair: CurveKeyPair.generate(),
                                      serverKey: CurveCertificate.load(path: "\(harness.network.directory)/keys/router.pub").publicKey)
@@ -139,7 +144,7 @@ struct RefusalTests {
         try plaintext.connect(harness.endpoint)
         _ = try? plaintext.send(WorkerMessage.hello(software: "plain").frames(), flags: .dontWait)
         #expect(try plaintext.receive(timeoutMilliseconds: 1_500) == nil)
-        #expect(try harness.reader().eventCount() == 0)
+        #expect(try StoreSnapshot(path: harness.storePath) == before)
     }
 
     private func frames(submitting routing: [UInt8]) -> [[UInt8]] {

@@ -3,24 +3,34 @@ import Foundation
 import Glibc
 #endif
 
-/// Finds the package's built executables: they sit beside the test bundle in .build/<config>/.
+/// Finds the package's built executables: beside the test bundle in .build/<triple>/<config>/
+/// (or .build/debug under the package).
 public enum BuiltExecutables {
     public static let directory: URL = {
         var url = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
         while url.path != "/" {
-            if FileManager.default.isExecutableFile(atPath: url.appendingPathComponent("tsunagi-router").path) { return url }
+            for candidate in [url, url.appendingPathComponent(".build/debug")]
+            where FileManager.default.isExecutableFile(atPath: candidate.appendingPathComponent("tsunagi-router").path) {
+                return candidate
+            }
             url.deleteLastPathComponent()
         }
-        let fallback = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug")
-        return fallback
+        return URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(".build/debug")
     }()
 
+    /// The executable's path; stops the tests with a sentence when it is not built.
     public static func path(_ name: String) -> String {
         let path = directory.appendingPathComponent(name).path
         precondition(FileManager.default.isExecutableFile(atPath: path),
                      "\(name) is not built at \(path): run `swift build` before the tests")
         return path
     }
+}
+
+/// A failure of the test harness itself, said plainly.
+public struct HarnessError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// A daemon a test started. It is killed when the value is stopped or deinitialised, so a test
@@ -95,6 +105,7 @@ public final class DaemonProcess: @unchecked Sendable {
 
 /// Waits until `condition` holds, checking every `interval`, for at most `limit`.
 /// Returns whether it held: the caller asserts, so a timeout fails the test with a message.
+/// (Async tests use `waitUntil(_:timeout:_:)`, which throws with a sentence instead.)
 @discardableResult
 public func waitUntil(_ limit: Duration = .seconds(20), interval: Duration = .milliseconds(25),
                       _ condition: () throws -> Bool) rethrows -> Bool {

@@ -42,6 +42,19 @@ public struct RawAgency: ~Copyable {
         return nil
     }
 
+    /// The next message's frames exactly as they arrived, skipping messages whose command
+    /// (frame 1) is in `skipping`; nil when none came within `timeout`. Nothing is decoded, so a
+    /// test can hold the router to the document rather than to this package's codec.
+    public func receiveFrames(timeoutMilliseconds: Int = 10_000, skipping: Set<String> = ["PONG"]) throws -> [[UInt8]]? {
+        let deadline = ContinuousClock.now.advanced(by: .milliseconds(timeoutMilliseconds))
+        while ContinuousClock.now < deadline {
+            guard let message = try socket.receive(timeoutMilliseconds: 100) else { continue }
+            if message.frames.count > 1, skipping.contains(String(decoding: message.frames[1], as: UTF8.self)) { continue }
+            return message.frames
+        }
+        return nil
+    }
+
     /// Says HELLO and waits for WELCOME, proving the CURVE handshake and ZAP admission worked.
     public func handshake(timeoutMilliseconds: Int = 10_000) throws -> Bool {
         try send(.hello(software: "test"))

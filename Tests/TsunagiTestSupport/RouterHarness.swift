@@ -17,16 +17,17 @@ public final class RouterHarness: @unchecked Sendable {
         context = try Context()
     }
 
-    public var storePath: String { "\(network.directory)/data/router/router.sqlite" }
+    public var storePath: String { NetworkFolders.storePath(in: network.directory) }
     public var endpoint: String { network.endpoint }
 
     /// Starts the router and waits until it admits an agency's handshake.
     public func startRouter() throws {
-        router = try DaemonProcess("tsunagi-router", ["--config", network.routerConfigPath],
-                                   logDirectory: directory, name: "router")
-        let probe = try RawAgency(context: context, endpoint: endpoint, network: network.directory, agency: "regional-support-center")
-        guard try waitUntilTrue(within: .seconds(30), { try probe.handshake(timeoutMilliseconds: 500) }) else {
-            throw HarnessError("the router did not start: \(router?.log ?? "")")
+        let router = try DaemonProcess("tsunagi-router", ["--config", network.routerConfigPath],
+                                       logDirectory: directory, name: "router")
+        self.router = router
+        guard try NetworkFolders.answersHandshake(endpoint: endpoint, networkDirectory: network.directory, within: .seconds(30),
+                                                  while: { router.isRunning }) else {
+            throw HarnessError("the router did not start: \(router.log)")
         }
     }
 
@@ -43,17 +44,4 @@ public final class RouterHarness: @unchecked Sendable {
         router?.crash()
         context.terminate()
     }
-}
-
-public struct HarnessError: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
-}
-
-func waitUntilTrue(within limit: Duration, _ condition: () throws -> Bool) throws -> Bool {
-    let deadline = ContinuousClock.now.advanced(by: limit)
-    while ContinuousClock.now < deadline {
-        if try condition() { return true }
-    }
-    return false
 }

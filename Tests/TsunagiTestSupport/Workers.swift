@@ -22,21 +22,17 @@ extension RouterHarness {
     }
 
     public func folder(_ agency: AgencyID, _ name: String) -> String {
-        "\(network.directory)/data/\(agency)/\(name)"
+        NetworkFolders.folder(agency, name, in: network.directory)
     }
 
     /// Drops a referral document into `agency`'s outbox whole: written under a hidden name, then renamed.
     public func drop(_ document: Data, named name: String, into agency: AgencyID) throws {
-        let outbox = folder(agency, "outbox")
-        try FileManager.default.createDirectory(atPath: outbox, withIntermediateDirectories: true)
-        let temporary = "\(outbox)/.\(name).tmp"
-        try document.write(to: URL(fileURLWithPath: temporary))
-        try FileManager.default.moveItem(atPath: temporary, toPath: "\(outbox)/\(name)")
+        try NetworkFolders.drop(document, named: name, into: folder(agency, "outbox"))
     }
 
     /// Visible files of one of `agency`'s folders, sorted.
     public func files(_ agency: AgencyID, _ name: String) -> [String] {
-        ((try? FileManager.default.contentsOfDirectory(atPath: folder(agency, name))) ?? []).filter { !$0.hasPrefix(".") }.sorted()
+        NetworkFolders.visibleFiles(in: folder(agency, name))
     }
 
     public func ledger(_ agency: AgencyID) throws -> AgencyLedger {
@@ -45,11 +41,7 @@ extension RouterHarness {
 
     /// The last lines of every log in the harness folder, for a failing test's message.
     public func logs(lines: Int = 30) -> String {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".log") }.sorted()
-        return names.map { name in
-            let text = (try? String(contentsOfFile: "\(directory)/\(name)", encoding: .utf8)) ?? ""
-            return "== \(name)\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n")
-        }.joined(separator: "\n")
+        NetworkFolders.logs(in: directory, lines: lines)
     }
 }
 

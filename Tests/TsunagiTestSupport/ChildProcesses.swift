@@ -4,34 +4,14 @@ import Synchronization
 import Glibc
 #endif
 
-/// A failure of the test harness itself, said plainly.
-struct HarnessError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
-}
-
-/// The built executables: beside the test bundle in .build/<triple>/debug (or .build/debug).
-enum BuiltExecutables {
-    static func path(_ name: String) throws -> String {
-        var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<6 {
-            for candidate in [folder, folder.appendingPathComponent(".build/debug")] {
-                let path = candidate.appendingPathComponent(name).path
-                if FileManager.default.isExecutableFile(atPath: path) { return path }
-            }
-            folder = folder.deletingLastPathComponent()
-        }
-        throw HarnessError("the executable \(name) is not built beside the tests (\(CommandLine.arguments[0])): run 'swift build' first")
-    }
-}
-
-/// One child process whose output goes to a log file; killed for sure by its group.
-final class Child: Sendable {
-    let name: String
-    let logPath: String
+/// One child process whose output goes to a log file, for async tests; killed for sure by its
+/// group, and by the test process's exit (`LaunchedDaemons`) if its group never ran.
+public final class Child: Sendable {
+    public let name: String
+    public let logPath: String
     private let process: Mutex<Process>
 
-    init(name: String, executable: String, arguments: [String], logPath: String) throws {
+    public init(name: String, executable: String, arguments: [String], logPath: String) throws {
         self.name = name
         self.logPath = logPath
         let process = Process()
@@ -42,20 +22,22 @@ final class Child: Sendable {
         try log.seekToEnd()
         process.standardOutput = log
         process.standardError = log
+        process.standardInput = FileHandle.nullDevice
         try process.run()
+        LaunchedDaemons.shared.add(process.processIdentifier)
         self.process = Mutex(process)
     }
 
-    var pid: Int32 { process.withLock { $0.processIdentifier } }
-    var isRunning: Bool { process.withLock { $0.isRunning } }
-    var exitStatus: Int32? { process.withLock { $0.isRunning ? nil : $0.terminationStatus } }
+    public var pid: Int32 { process.withLock { $0.processIdentifier } }
+    public var isRunning: Bool { process.withLock { $0.isRunning } }
+    public var exitStatus: Int32? { process.withLock { $0.isRunning ? nil : $0.terminationStatus } }
 
-    func signal(_ number: Int32) {
+    public func signal(_ number: Int32) {
         if isRunning { kill(pid, number) }
     }
 
     /// SIGTERM, then SIGKILL if it has not ended within the grace time.
-    func stop(grace: Duration = .seconds(5)) async {
+    public func stop(grace: Duration = .seconds(5)) async {
         signal(SIGTERM)
         let deadline = ContinuousClock.now + grace
         while isRunning, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(50)) }
@@ -64,22 +46,24 @@ final class Child: Sendable {
     }
 
     /// Ends it at once, as a crash or power cut would.
-    func killHard() async {
+    public func killHard() async {
         signal(SIGKILL)
         while isRunning { try? await Task.sleep(for: .milliseconds(20)) }
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
 }
 
 /// Every process a test started; `killAll` runs in the test's defer whatever happens.
-final class ChildGroup: Sendable {
+public final class ChildGroup: Sendable {
     private let children = Mutex<[Child]>([])
 
-    func add(_ child: Child) { children.withLock { $0.append(child) } }
+    public init() {}
+
+    public func add(_ child: Child) { children.withLock { $0.append(child) } }
 
     /// Synchronous so that it can run in `defer`: SIGKILL everything still running and reap it.
-    func killAll() {
+    public func killAll() {
         for child in children.withLock({ $0 }) {
             child.signal(SIGKILL)
             let deadline = ContinuousClock.now + .seconds(5)
@@ -88,8 +72,9 @@ final class ChildGroup: Sendable {
     }
 }
 
-/// Waits for a condition, polling every 50 ms, and fails with `what` when the deadline passes.
-func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
+/// Waits for a condition, polling every 50 ms, and fails with `what` when the deadline passes: the
+/// async form of `waitUntil(_:interval:_:)`, for tests that run processes as `Child`.
+public func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while true {
         if (try? condition()) == true { return }

@@ -1,0 +1,165 @@
+import Foundation
+import TsunagiCore
+import TsunagiRuntime
+import TsunagiStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The demo's router, workers and staff commands as child processes, and waiting on them.
+extension DemoRun {
+    // MARK: Processes
+
+    func startRouter(_ network: NetworkInit.Result) throws {
+        let process = try startDaemon("tsunagi-router", ["--config", network.routerConfigPath])
+        let took = try waitUntil("the router is ready on \(network.endpoint)", limit: .seconds(30)) {
+            FileManager.default.fileExists(atPath: "\(folder)/data/router/router.sqlite") && Self.routerAnswers(network)
+        }
+        say("Started the router (tsunagi-router, pid \(process.processIdentifier)) on \(network.endpoint); ready in \(seconds(took)).")
+    }
+
+    func startWorkers(_ network: NetworkInit.Result) throws {
+        for (agency, executable) in DemoScenario.workers {
+            guard let config = network.workerConfigPaths[agency] else { throw DemoError("init wrote no worker config for \(agency)") }
+            let process = try startDaemon(executable, ["run", "--config", config], name: agency.rawValue)
+            say("Started \(name(agency)) [\(agency)] (\(executable), pid \(process.processIdentifier)).")
+        }
+        // A worker sends its ledger report as soon as it is connected: the router holding it says so.
+        let took = try waitUntil("every worker has connected to the router") {
+            let reports = try storeReader().ledgerReports(for: day)
+            return DemoScenario.workers.allSatisfy { reports[$0.agency] != nil }
+        }
+        say("All \(DemoScenario.workers.count) workers are connected over CURVE (\(seconds(took))).")
+    }
+
+    /// Starts the long-running services for a person to open, each once it is ready.
+    func startServices(_ network: NetworkInit.Result) throws {
+        for service in DemoServices.all {
+            let process = try startDaemon(service.executable, service.arguments(network), name: service.name)
+            let took = try waitUntil("\(service.name) is ready") { service.isReady(network) }
+            say("")
+            say("Started \(service.name) (\(service.executable), pid \(process.processIdentifier)); ready in \(seconds(took)).")
+            for line in service.instructions(network) { say("  " + line) }
+        }
+    }
+
+    /// Whether the router admits a handshake now (the same probe as the bench's).
+    static func routerAnswers(_ network: NetworkInit.Result) -> Bool {
+        // The router only creates its store once it is up; the CURVE handshake proves it serves.
+        (try? RouterProbe.ready(network: network, within: .milliseconds(200))) ?? false
+    }
+
+    @discardableResult
+    func startDaemon(_ executable: String, _ arguments: [String], name: String? = nil) throws -> Process {
+        let name = name ?? executable
+        let logs = "\(folder)/logs"
+        try FileManager.default.createDirectory(atPath: logs, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let logPath = "\(logs)/\(name).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil, attributes: [.posixPermissions: 0o600])
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.path(executable, in: options.executableDirectory))
+        process.arguments = arguments
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: "NOTIFY_SOCKET")
+        process.environment = environment
+        try process.run()
+        try children.add(name: name, pid: process.processIdentifier)
+        daemons.append((name, process))
+        return process
+    }
+
+    /// One of the agency's own commands (`submit`, `accept`, …), as staff would type it; its output.
+    @discardableResult
+    func run(_ agency: AgencyID, _ arguments: [String]) throws -> String {
+        guard let executable = DemoScenario.workers.first(where: { $0.agency == agency })?.executable,
+              let config = network?.workerConfigPaths[agency] else {
+            throw DemoError("\(agency) runs no worker in the demo")
+        }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.path(executable, in: options.executableDirectory))
+        process.arguments = arguments + ["--config", config]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        try children.add(name: "\(executable) \(arguments[0])", pid: process.processIdentifier)
+        defer { children.remove(pid: process.processIdentifier) }
+        let deadline = ContinuousClock.now.advanced(by: options.stepLimit)
+        while process.isRunning {
+            if ContinuousClock.now >= deadline {
+                DemoChildren.stop(.init(name: executable, pid: process.processIdentifier), grace: .seconds(2))
+                throw DemoError("`\(executable) \(arguments[0])` did not finish within \(options.stepLimit)")
+            }
+            usleep(5_000)
+        }
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        guard process.terminationStatus == 0 else {
+            yieldToInterrupt()
+            throw DemoError("`\(executable) \(arguments.joined(separator: " "))` failed (status \(process.terminationStatus)): \(text.trimmingTrailingNewlines)")
+        }
+        return text
+    }
+
+    // MARK: Polling state
+
+    /// Polls `condition` until it holds, or fails with what did not happen and where the logs are.
+    /// A router or worker that died on the way ends the wait at once.
+    @discardableResult
+    func waitUntil(_ what: String, limit: Duration? = nil, _ condition: () throws -> Bool) throws -> Duration {
+        let started = ContinuousClock.now
+        let limit = limit ?? options.stepLimit
+        while true {
+            if (try? condition()) == true { return ContinuousClock.now - started }
+            if let dead = daemons.first(where: { !$0.process.isRunning }) {
+                yieldToInterrupt()
+                throw DemoError("\(dead.name) stopped unexpectedly (status \(dead.process.terminationStatus)) while waiting until \(what); see \(folder)/logs/\(dead.name).log")
+            }
+            if ContinuousClock.now - started > limit {
+                throw DemoError("waited \(limit) and still not so: \(what); see the logs in \(folder)/logs")
+            }
+            usleep(10_000)
+        }
+    }
+
+    /// Ctrl-C in a terminal reaches the children too, and one may end before the demo's own signal
+    /// handler has begun: give the handler time to take over (it stops the rest and exits) rather
+    /// than report the ended child as a failure.
+    func yieldToInterrupt() {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(2))
+        while ContinuousClock.now < deadline, !children.stopping { usleep(20_000) }
+        while children.stopping { sleep(1) }
+    }
+
+    func waitForRouter(_ id: ReferralID, _ state: HandoffState) throws -> Duration {
+        try waitUntil("the router's store shows \(id) \(state.rawValue)") { try routerState(id) == state }
+    }
+
+    func storeReader() throws -> StoreReader {
+        if let reader { return reader }
+        let reader = try StoreReader(path: "\(folder)/data/router/router.sqlite")
+        self.reader = reader
+        return reader
+    }
+
+    func routerState(_ id: ReferralID) throws -> HandoffState? {
+        try storeReader().summary(of: id)?.state
+    }
+
+    func ledger(_ agency: AgencyID) throws -> AgencyLedger {
+        if let ledger = ledgers[agency] { return ledger }
+        let path = "\(folder)/data/\(agency)/ledger.sqlite"
+        guard FileManager.default.fileExists(atPath: path) else { throw DemoError("\(agency) has no ledger yet") }
+        let ledger = try AgencyLedger(path: path)
+        ledgers[agency] = ledger
+        return ledger
+    }
+
+    func sentEntry(_ agency: AgencyID, _ id: ReferralID) throws -> LedgerReferral? {
+        try ledger(agency).sent().first { $0.referral.id == id }
+    }
+}

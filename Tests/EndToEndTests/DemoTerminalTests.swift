@@ -1,0 +1,159 @@
+import Foundation
+import Testing
+import TsunagiCore
+import TsunagiStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The built demo where people really run it: in a terminal that gets closed, and in a pipeline
+/// whose reader goes away. Neither may leave the router or a worker running.
+@Suite(.serialized, .timeLimit(.minutes(4)))
+struct DemoTerminalTests {
+    /// A process and its descendants, from /proc.
+    struct ProcessTree {
+        struct Entry: Equatable {
+            let pid: Int32
+            let parent: Int32
+            let command: String
+        }
+
+        static func all() -> [Entry] {
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return names.compactMap { name -> Entry? in
+                guard let pid = Int32(name), let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                      let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")") else { return nil }
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                // A zombie has ended; only its parent has not reaped it yet.
+                guard fields.count > 1, fields[0] != "Z", fields[0] != "X", let parent = Int32(fields[1]) else { return nil }
+                return Entry(pid: pid, parent: parent, command: String(stat[stat.index(after: open)..<close]))
+            }
+        }
+
+        static func descendants(of root: Int32) -> [Entry] {
+            let entries = all()
+            var found: [Entry] = []
+            var frontier: Set<Int32> = [root]
+            while !frontier.isEmpty {
+                let next = entries.filter { frontier.contains($0.parent) && !found.contains($0) }
+                found += next
+                frontier = Set(next.map(\.pid))
+            }
+            return found
+        }
+
+        static func isAlive(_ pid: Int32) -> Bool { all().contains { $0.pid == pid } }
+    }
+
+    /// The demo's router and workers (and a staff command it may be running): the `tsunagi-…`
+    /// processes under it.
+    static func daemons(under root: Int32) -> [ProcessTree.Entry] {
+        ProcessTree.descendants(of: root).filter { $0.command.hasPrefix("tsunagi-") }
+    }
+
+    /// The kernel's names (15 bytes) of the router and the four workers.
+    static let networkCommands: Set<String> = ["tsunagi-router", "tsunagi-peer-su", "tsunagi-saposut", "tsunagi-employm", "tsunagi-welfare"]
+
+    /// Ready to be interrupted: the network is up, every worker's ledger report is in the store.
+    static func networkIsUp(_ varDirectory: String) -> Bool {
+        let store = "\(varDirectory)/latest/data/router/router.sqlite"
+        guard FileManager.default.fileExists(atPath: store),
+              let reports = try? StoreReader(path: store).ledgerReports(for: .today()) else { return false }
+        return reports.count == 4
+    }
+
+    /// Starts a program as a shell would: default signal dispositions and nothing blocked (a
+    /// test's threads block signals, and a tmux server or a demo that inherited that mask would
+    /// never see SIGTERM or SIGCHLD), output to a file.
+    static func spawn(_ path: String, _ arguments: [String], output: String) throws -> pid_t {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        var all = sigset_t()
+        sigfillset(&all)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        posix_spawnattr_setsigdefault(&attributes, &all)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { for argument in argv { free(argument) } }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
+        guard status == 0 else { throw HarnessError("cannot start \(path): \(String(cString: strerror(status)))") }
+        return pid
+    }
+
+    /// Runs a tmux command on a server of the test's own and returns its output.
+    @discardableResult
+    static func tmux(_ server: String, _ arguments: [String]) throws -> String {
+        let output = makeTemporaryDirectory("tsunagi-tmux") + "/out"
+        let pid = try spawn("/usr/bin/tmux", ["-L", server] + arguments, output: output)
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        guard status == 0 else { throw HarnessError("tmux \(arguments.joined(separator: " ")) failed: \(text)") }
+        return text
+    }
+
+    /// For `defer`: whatever the test did, its tmux server goes.
+    static func killServer(_ server: String) {
+        _ = try? tmux(server, ["kill-server"])
+    }
+
+    @Test("tmux kill-session: the closed terminal stops the router and every worker")
+    func closedTerminal() async throws {
+        let directory = makeTemporaryDirectory("tsunagi-demo-tmux")
+        let server = "tsunagi-test-\(UUID().uuidString.prefix(8))"
+        let command = "exec \(BuiltExecutables.path("tsunagi")) demo --var \(directory)/var --keep-running"
+        try Self.tmux(server, ["new-session", "-d", "-s", "demo", "-x", "160", "-y", "40", command])
+        defer { Self.killServer(server) }
+        let pane = try #require(Int32(try Self.tmux(server, ["list-panes", "-t", "demo", "-F", "#{pane_pid}"])
+            .trimmingCharacters(in: .whitespacesAndNewlines)))
+        try await waitUntil("the demo's network is up in the terminal", timeout: .seconds(120)) { Self.networkIsUp("\(directory)/var") }
+        let daemons = Self.daemons(under: pane)
+        #expect(Set(daemons.map(\.command)) == Self.networkCommands, "\(daemons)")
+        defer { for daemon in daemons { kill(daemon.pid, SIGKILL) } }
+
+        try Self.tmux(server, ["kill-session", "-t", "demo"])
+        try await waitUntil("the demo, the router and the workers have ended", timeout: .seconds(40)) {
+            !ProcessTree.isAlive(pane) && daemons.allSatisfy { !ProcessTree.isAlive($0.pid) }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    @Test("| tee: when the reader has gone, Ctrl-C still stops the router and every worker")
+    func pipelineWhoseReaderWentAway() async throws {
+        let directory = makeTemporaryDirectory("tsunagi-demo-tee")
+        let pipeline = "\(BuiltExecutables.path("tsunagi")) demo --var \(directory)/var --keep-running | tee \(directory)/demo.out > /dev/null"
+        // A session of its own, as a terminal's job would be; the test's own process group stays out of it.
+        let shell = try Self.spawn("/usr/bin/setsid", ["sh", "-c", pipeline], output: "\(directory)/pipeline.log")
+        defer {
+            kill(-shell, SIGKILL)
+            var status: Int32 = 0
+            waitpid(shell, &status, 0)
+        }
+        try await waitUntil("the demo's network is up behind the pipe", timeout: .seconds(120)) { Self.networkIsUp("\(directory)/var") }
+        let tree = ProcessTree.descendants(of: shell)
+        let demo = try #require(tree.first { $0.command == "tsunagi" })
+        let tee = try #require(tree.first { $0.command == "tee" })
+        let daemons = Self.daemons(under: demo.pid)
+        #expect(Set(daemons.map(\.command)) == Self.networkCommands, "\(tree)")
+        defer { for daemon in daemons { kill(daemon.pid, SIGKILL) } }
+
+        // The reader goes away; then the demo alone is interrupted and has to say so into the broken pipe.
+        kill(tee.pid, SIGKILL)
+        try await waitUntil("tee has ended") { !ProcessTree.isAlive(tee.pid) }
+        kill(demo.pid, SIGINT)
+        try await waitUntil("the demo, the router and the workers have ended", timeout: .seconds(40)) {
+            !ProcessTree.isAlive(demo.pid) && daemons.allSatisfy { !ProcessTree.isAlive($0.pid) }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+}
