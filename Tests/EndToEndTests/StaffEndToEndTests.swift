@@ -36,7 +36,7 @@ struct StaffEndToEndTests {
 
     /// Runs `executable` with `arguments` to its end.
     func run(_ network: TestNetwork, _ executable: String, _ arguments: [String]) async throws -> (status: Int32, output: String) {
-        let child = try Child(name: executable, executable: try BuiltExecutables.path(executable), arguments: arguments,
+        let child = try Child(name: executable, executable: BuiltExecutables.path(executable), arguments: arguments,
                               logPath: (network.directory as NSString).appendingPathComponent("run-\(UUID().uuidString).out"))
         network.children.add(child)
         try await waitUntil("\(executable) \(arguments.joined(separator: " ")) ends", timeout: .seconds(20)) { !child.isRunning }
@@ -204,7 +204,7 @@ struct StaffEndToEndTests {
             let wrongRouter = try config(network, Self.saposute, name: "wrong-router-key.toml") {
                 $0.replacingOccurrences(of: "../keys/router.pub", with: "../keys/peer-support.kochi.pub")
             }
-            let worker = try Child(name: "wrong-key", executable: try BuiltExecutables.path("tsunagi-saposute"),
+            let worker = try Child(name: "wrong-key", executable: BuiltExecutables.path("tsunagi-saposute"),
                                    arguments: ["run", "--config", wrongRouter],
                                    logPath: (network.directory as NSString).appendingPathComponent("wrong-router-key.log"))
             network.children.add(worker)
@@ -222,7 +222,7 @@ struct StaffEndToEndTests {
             let unregistered = try config(network, Self.peer, name: "unregistered-key.toml") {
                 $0.replacingOccurrences(of: "../keys/peer-support.kochi.key", with: "../keys/router.key")
             }
-            let stranger = try Child(name: "stranger", executable: try BuiltExecutables.path("tsunagi-peer-support"),
+            let stranger = try Child(name: "stranger", executable: BuiltExecutables.path("tsunagi-peer-support"),
                                      arguments: ["run", "--config", unregistered],
                                      logPath: (network.directory as NSString).appendingPathComponent("unregistered-key.log"))
             network.children.add(stranger)
