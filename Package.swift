@@ -25,6 +25,10 @@ let package = Package(
         // Reads the CSV Excel writes: quoted fields with commas, quotes and line breaks; refuses text after a closing quote.
         .package(url: "https://github.com/swiftcsv/SwiftCSV.git", from: "0.10.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        // The router's /metrics: swift-metrics recorded into swift-prometheus, served by Hummingbird.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -55,6 +59,9 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         // The coordinator's and operator's tools behind the `tsunagi` command.
         .target(

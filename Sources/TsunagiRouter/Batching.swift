@@ -46,7 +46,8 @@ extension RouterLoop {
         openBatch = []
         committing = batch
         let mailbox = commitResults
-        router.store.applyInBackground(batch.map(\.request)) { result in mailbox.put(result) }
+        let (counters, size, started) = (router.counters, batch.count, ContinuousClock.now)
+        router.store.applyInBackground(batch.map(\.request)) { result in counters.recordCommit(size: size, since: started); mailbox.put(result) }
     }
 
     /// Answers every request of the committed batch, now that it is on disk, and pushes what it caused.
@@ -107,6 +108,7 @@ extension RouterLoop {
         case .submitted(let id, let state, let isNew):
             if isNew, case .submit(let referral, _) = request {
                 activity.submitted += 1
+                router.counters.countSubmit()
                 logger.debug("referral submitted", metadata: [
                     "referral.id": "\(id)", "agency.from": "\(referral.routing.from)", "agency.to": "\(referral.routing.to)",
                 ])

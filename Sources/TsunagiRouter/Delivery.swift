@@ -46,6 +46,7 @@ extension RouterLoop {
             due.append(flight.message)
         }
         links[agency] = link
+        router.counters.countRedeliveries(due.count)
         for message in due { send(message, to: link.routingID, agency: agency, socket: socket) }
     }
 

@@ -43,6 +43,7 @@ public final class Router: Sendable {
         registry = Mutex(Registered(try AgencyRegistry.load(path: config.registryPath)))
         storeLock = try Self.lockStore(config)
         store = try RouterStore(path: config.storePath)
+        store.observeCommitDurations { [counters] in counters.recordFsync($0) }
     }
 
     /// Takes the store's lock file (`<store>.lock`, beside it), or says which router holds it.

@@ -105,6 +105,7 @@ struct RouterLoop {
             router.notifier.watchdog()
             nextWatchdog = now.advanced(by: interval)
         }
+        router.counters.observe(links: links.mapValues { .init(lastHeard: $0.lastHeard, deliveries: $0.deliveries.count, notices: $0.notices.count) }, at: now)
         let timeout = Duration.milliseconds(WireProtocol.peerTimeoutMilliseconds)
         for (agency, link) in links where now - link.lastHeard > timeout {
             dropLink(agency, reason: "silent for \(WireProtocol.peerTimeoutMilliseconds) ms")

@@ -23,7 +23,7 @@ public struct ConfigCheck: Sendable {
         public let description: String
     }
 
-    static let routerKeys: Set<String> = ["endpoint", "store", "secret_key", "registry", "max_batch", "log_level"]
+    static let routerKeys: Set<String> = ["endpoint", "store", "secret_key", "registry", "max_batch", "log_level", "metrics", "console"]
     static let workerKeys: Set<String> = ["agency", "router_endpoint", "router_public_key", "secret_key", "data_dir", "registry", "log_level"]
     static let agencyKeys: Set<String> = ["id", "kind", "name", "region", "ack_due_business_days", "public_key"]
 

@@ -16,6 +16,6 @@ struct RouterCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try RouterConfig.load(path: config)
         LogSetup.bootstrap(level: settings.logLevel)
-        try await RouterService(config: settings).runUntilSignalled()
+        try await RouterService(config: settings, metrics: MetricsConfig.load(path: config)).runUntilSignalled()
     }
 }
