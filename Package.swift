@@ -20,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -30,11 +31,13 @@ let package = Package(
         .target(name: "TsunagiCore"),
         // The embedded store: SQLite (WAL, synchronous=FULL), migrations, events. SQL stays in here.
         .target(name: "TsunagiStore", dependencies: ["TsunagiCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Sealing the personal part to the destination agency: HPKE (RFC 9180) keys, seal and open.
+        .target(name: "TsunagiSealing", dependencies: ["TsunagiCore", .product(name: "Crypto", package: "swift-crypto")]),
         // What every program shares at run time: config files, the agency registry, keys, logs, sd_notify.
         .target(
             name: "TsunagiRuntime",
             dependencies: [
-                "TsunagiCore", "ZeroMQ", "CZeroMQ",
+                "TsunagiCore", "TsunagiSealing", "ZeroMQ", "CZeroMQ",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -55,7 +58,7 @@ let package = Package(
         .target(
             name: "TsunagiTools",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "TsunagiSealing", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
         .executableTarget(
@@ -68,11 +71,14 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
+        .testTarget(
+            name: "SealingTests",
+            dependencies: ["TsunagiSealing", "TsunagiCore", "TsunagiRuntime", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "ZeroMQ"]),
         .testTarget(
             name: "TsunagiStoreTests",
             dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -88,7 +94,7 @@ let package = Package(
         .target(
             name: "TsunagiWorker",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -101,9 +107,9 @@ let package = Package(
         .testTarget(name: "TsunagiWorkerTests", dependencies: ["TsunagiWorker", "TsunagiStore", "TsunagiCore"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
+            dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "TsunagiSealing"]),
         .testTarget(name: "FaultTests", dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "ZeroMQ"]),
-        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
+        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )

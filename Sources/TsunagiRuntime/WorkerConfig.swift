@@ -15,6 +15,9 @@ public struct WorkerConfig: Sendable {
     /// The agency registry, to check destinations before sending (optional).
     public var registryPath: String?
     public var logLevel: String
+    /// This agency's sealing secret key files (.seal.key, mode 0600): the current one first, then
+    /// earlier ones kept to open what was sealed to them before a rotation.
+    public var sealingSecretKeyPaths: [String] = []
 
     public init(agency: AgencyID, routerEndpoint: String, routerPublicKey: String, secretKeyPath: String,
                 dataDirectory: String, registryPath: String? = nil, logLevel: String = "info") {
@@ -35,6 +38,7 @@ public struct WorkerConfig: Sendable {
         var data_dir: String
         var registry: String?
         var log_level: String?
+        var sealing_secret_keys: [String]?
     }
 
     /// Loads a worker's TOML config; relative paths are taken from the file's folder.
@@ -45,11 +49,13 @@ public struct WorkerConfig: Sendable {
         }
         let routerKey = file.router_public_key.utf8.count == 40 && !file.router_public_key.contains("/")
             ? file.router_public_key : ConfigFile.resolve(file.router_public_key, relativeTo: path)
-        return WorkerConfig(
+        var config = WorkerConfig(
             agency: agency, routerEndpoint: file.router_endpoint, routerPublicKey: routerKey,
             secretKeyPath: ConfigFile.resolve(file.secret_key, relativeTo: path),
             dataDirectory: ConfigFile.resolve(file.data_dir, relativeTo: path),
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
+        config.sealingSecretKeyPaths = (file.sealing_secret_keys ?? []).map { ConfigFile.resolve($0, relativeTo: path) }
+        return config
     }
 }

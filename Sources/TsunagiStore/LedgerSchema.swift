@@ -75,6 +75,9 @@ enum LedgerSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v2: the sealed personal part of each sent referral") { db in
+            try LedgerSealing.createTables(db)
+        }
         return migrator
     }
 }

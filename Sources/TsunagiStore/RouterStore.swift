@@ -266,13 +266,26 @@ struct BatchWriter {
             return .submitted(routing.id, .submitted, isNew: true)
         }
         let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
+            db.cachedStatement(sql: "SELECT seq, routing, personal, state FROM referral WHERE id = ?"),
             arguments: [routing.id.rawValue])!
+        if (existing["state"] as String) == HandoffState.undeliverable.rawValue, (existing["routing"] as Data) == routingJSON,
+           (existing["personal"] as Data) != personal {
+            return try resubmitSealedAgain(referral, referralSequence: existing["seq"], personal: personal)
+        }
         guard (existing["routing"] as Data) == routingJSON, (existing["personal"] as Data) == personal else {
             return .refused(ProtocolError(.conflict,
                 "referral \(routing.id) was already submitted with other content: give a changed referral a new id"))
         }
         return .submitted(routing.id, HandoffState(rawValue: existing["state"])!, isNew: false)
+    }
+
+    /// The destination could not open the personal part and the sender sealed it again: the new
+    /// envelope replaces the old and the referral is delivered again, under the same id.
+    private func resubmitSealedAgain(_ referral: Referral, referralSequence: Int64, personal: Data) throws -> StoreResult {
+        try db.cachedStatement(sql: "UPDATE referral SET personal = ?, state = 'submitted', state_at = ?, detail = NULL WHERE seq = ?")
+            .execute(arguments: [personal, timestamp, referralSequence])
+        try appendEvent(referralSequence: referralSequence, state: .submitted, actor: referral.routing.from, detail: nil)
+        return .submitted(referral.id, .submitted, isNew: true)
     }
 
     private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
@@ -307,7 +320,7 @@ struct BatchWriter {
             if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
         case .success(.apply):
-            if transition == .confirmDelivery { try clearRedelivery(referralSequence) }
+            if transition == .confirmDelivery || transition == .undeliverable { try clearRedelivery(referralSequence) }
         }
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
@@ -344,6 +357,7 @@ extension Transition {
         case .decline: "decline"
         case .complete: "complete"
         case .withdraw: "withdraw"
+        case .undeliverable: "report as undeliverable"
         }
     }
 }

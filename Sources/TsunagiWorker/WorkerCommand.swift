@@ -246,6 +246,7 @@ private func queue(_ transition: Transition, id text: String, detail: String?, o
     case .complete: "completion"
     case .withdraw: "withdrawal"
     case .confirmDelivery: "confirmation"
+    case .undeliverable: "undeliverable report"
     }
     print("Referral \(id): \(noun) recorded; the worker sends it to the router (now, or as soon as it is reachable).")
 }

@@ -18,6 +18,7 @@ public final class WorkerDaemon: Sendable {
     let reader: ReferralFileReader
     let client: RouterClient
     let events: WorkerEvents
+    let sealing: WorkerSealing
     let logger: Logger
     let notifier: SystemdNotifier
     private let control = Mutex(Control())
@@ -56,11 +57,14 @@ public final class WorkerDaemon: Sendable {
         ledger = try AgencyLedger(path: folders.ledger, backgroundCheckpoints: true)
         reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
         events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger)
+        sealing = try WorkerSealing(config: config, ledger: ledger, logger: logger)
+        let sealingDelegate = SealingDelegate(inner: events, sealing: sealing)
         client = RouterClient(
             settings: .init(endpoint: config.routerEndpoint, serverKey: routerKey, keyPair: keyPair,
                             software: "\(profile.executableName)/1", retryInterval: .seconds(2)),
-            delegate: events, logger: logger)
+            delegate: sealingDelegate, logger: logger)
         events.attach(client)
+        sealingDelegate.attach(client)
     }
 
     /// Starts the client and the spool thread; returns at once.
@@ -74,7 +78,9 @@ public final class WorkerDaemon: Sendable {
         client.start()
         // What the ledger holds but the router has not acknowledged goes out again first.
         let unacknowledged = try ledger.unacknowledgedSent()
-        client.send(unacknowledged.map(OutboundRequest.submit))
+        client.send(sealing.outbound(unacknowledged).map(OutboundRequest.submit))
+        client.send(try ledger.undeliverableSent().compactMap { sealing.resealUndeliverable($0.id, always: true, reason: nil) }
+            .map(OutboundRequest.submit))
         logger.info("worker started", metadata: [
             "agency": "\(config.agency)", "worker.kind": "\(profile.kind)", "resubmitting": "\(unacknowledged.count)",
         ])
@@ -150,6 +156,10 @@ public final class WorkerDaemon: Sendable {
             reject(path, reason: error.message)
             return
         }
+        if let reason = sealing.cannotSeal(referrals) {
+            reject(path, reason: reason)
+            return
+        }
         var conflicts: [ReferralID] = []
         var accepted: [Referral] = []
         do {
@@ -164,7 +174,7 @@ public final class WorkerDaemon: Sendable {
             logger.error("cannot record an outbox file in the ledger; will retry", metadata: ["error": "\(error)"])
             return
         }
-        client.send(accepted.map(OutboundRequest.submit))
+        client.send(sealing.outbound(accepted).map(OutboundRequest.submit))
         for referral in accepted {
             logger.info("referral recorded for sending", metadata: [
                 "referral.id": "\(referral.id)", "agency.to": "\(referral.routing.to)",
