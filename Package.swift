@@ -78,7 +78,9 @@ let package = Package(
         .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
         .testTarget(
             name: "SealingTests",
-            dependencies: ["TsunagiSealing", "TsunagiCore", "TsunagiRuntime", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "ZeroMQ"]),
+            dependencies: ["TsunagiSealing", "TsunagiCore", "TsunagiRuntime", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "ZeroMQ"],
+            // The interop vector and the Python implementation, read from the package folder.
+            exclude: ["Vectors"]),
         .testTarget(
             name: "TsunagiStoreTests",
             dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
