@@ -35,8 +35,7 @@ public struct SealingPublicKey: Sendable, Hashable, CustomStringConvertible {
 
 /// An agency's sealing key pair. The secret half stays on the agency's own machine.
 public struct SealingKeyPair: Sendable {
-    /// The secret key's 32 bytes, for the key file only.
-    public let secretKeyBytes: [UInt8]
+    let privateKey: Curve25519.KeyAgreement.PrivateKey
     public let publicKey: SealingPublicKey
 
     public static func generate() -> SealingKeyPair {
@@ -49,15 +48,13 @@ public struct SealingKeyPair: Sendable {
     }
 
     init(privateKey: Curve25519.KeyAgreement.PrivateKey) {
-        secretKeyBytes = Array(privateKey.rawRepresentation)
+        self.privateKey = privateKey
         publicKey = SealingPublicKey(rawRepresentation: Array(privateKey.publicKey.rawRepresentation))!
     }
 
     public var id: SealingKeyID { publicKey.id }
-
-    var privateKey: Curve25519.KeyAgreement.PrivateKey {
-        try! Curve25519.KeyAgreement.PrivateKey(rawRepresentation: secretKeyBytes)
-    }
+    /// The secret key's 32 bytes, for the key file only.
+    public var secretKeyBytes: [UInt8] { Array(privateKey.rawRepresentation) }
 }
 
 /// Sealing key files: `NAME.seal.key` (both halves, mode 0600) and `NAME.seal.pub` (mode 0644).

@@ -68,10 +68,10 @@ final class WorkerSealing: Sendable {
         for referral in referrals {
             let destinationKeys = registry?[referral.routing.to]?.sealingKeys ?? []
             if ownKeys.isEmpty, !destinationKeys.isEmpty {
-                return "\(referral.routing.to) receives only sealed personal parts, and this worker has no sealing key: add sealing_secret_keys to the worker config (tsunagi keygen makes the key)"
+                return "宛先 \(referral.routing.to) は封緘（暗号化）された本人情報しか受け取りませんが、この事業所のワーカーには封緘鍵がありません。システム担当者に連絡してください（worker config: sealing_secret_keys; tsunagi keygen makes the key）。"
             }
             if !ownKeys.isEmpty, destinationKeys.isEmpty {
-                return "\(referral.routing.to) has no sealing key in the registry yet, so the person's details cannot be sealed to it: ask the prefecture to register its sealing key, then drop the file in the outbox again"
+                return "宛先 \(referral.routing.to) の封緘鍵がまだ登録されていないため、本人情報を封緘して送れません。県に鍵の登録を依頼し、登録後にこのファイルをもう一度 outbox に置いてください（\(referral.routing.to) has no sealing key in the registry yet）。"
             }
         }
         return nil

@@ -21,8 +21,8 @@ struct Bench: ParsableCommand {
     func run() throws {
         if sealing {
             let costs = try SealingCosts.measure()
-            print(String(format: "seal %.1f µs, open %.1f µs per personal part (%d bytes of plaintext, %d of envelope)",
-                         costs.sealMicroseconds, costs.openMicroseconds, costs.plaintextBytes, costs.envelopeBytes))
+            print(String(format: "seal %.1f µs, open %.1f µs per personal part (%d bytes of plaintext, %d of envelope); the router's check %.2f µs",
+                         costs.sealMicroseconds, costs.openMicroseconds, costs.plaintextBytes, costs.envelopeBytes, costs.admissionMicroseconds))
             return
         }
         if stages {

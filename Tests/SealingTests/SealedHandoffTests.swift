@@ -83,6 +83,27 @@ struct SealedHandoffTests {
         }
     }
 
+    @Test func aFileForADestinationWithoutASealingKeyIsRejectedWithASentenceNotSentUnsealed() throws {
+        let harness = try RouterHarness(sealing: true)
+        let municipality = AgencyID("municipality.kochi")
+        let key = try Self.recipientKey(harness, municipality)
+        let path = "\(harness.network.directory)/agencies.toml"
+        let entry = "sealing_keys = [\n    { id = \"\(key.id)\", public_key = \"\(key.hex)\" },\n]"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains(entry))
+        try text.replacingOccurrences(of: entry, with: "").write(toFile: path, atomically: true, encoding: .utf8)
+        try harness.startRouter()
+        let peerWorker = try harness.startWorker(Self.peer)
+        defer { _ = peerWorker.stop() }
+        try harness.drop(Self.document(id: "NO-KEY-1", name: "鍵無 太郎", phone: "080-4444-0001", caseNumber: "NOKEY-1", to: municipality),
+                         named: "no-key.json", into: Self.peer)
+        #expect(waitUntil(.seconds(30)) { harness.files(Self.peer, "rejected").contains("no-key.json.error") }, "\(harness.logs())")
+        let reason = try String(contentsOfFile: harness.folder(Self.peer, "rejected/no-key.json.error"), encoding: .utf8)
+        #expect(reason.contains("封緘鍵") && reason.contains("municipality.kochi"))
+        #expect(try harness.ledger(Self.peer).sent().isEmpty)
+        #expect(try harness.reader().summary(of: ReferralID(rawValue: "NO-KEY-1")!) == nil)
+    }
+
     /// A sender speaking raw frames with peer-support.kochi's keys, so that it can send what a
     /// worker never would.
     final class RawSender {

@@ -30,6 +30,8 @@ struct BenchSealing {
 public struct SealingCosts: Sendable, Codable {
     public let sealMicroseconds: Double
     public let openMicroseconds: Double
+    /// The router's added work per SUBMIT: the envelope's form and its key ids against the registry.
+    public let admissionMicroseconds: Double
     public let plaintextBytes: Int
     public let envelopeBytes: Int
 
@@ -53,8 +55,17 @@ public struct SealingCosts: Sendable, Codable {
             }
         }
         precondition(opened == count * BenchReferrals.personal.count, "an envelope did not open to its plaintext")
+        var refused = 0
+        let admissionTime = clock.measure {
+            for (referral, envelope) in zip(referrals, envelopes) {
+                let sealed = Referral(routing: referral.routing, personal: envelope)
+                if SealingAdmission.refusal(for: sealed, destinationKeys: [destination.id], senderKeys: [sender.id]) != nil { refused += 1 }
+            }
+        }
+        precondition(refused == 0, "the router's check refused a well-formed envelope")
         return SealingCosts(sealMicroseconds: sealTime.milliseconds * 1000 / Double(count),
                             openMicroseconds: openTime.milliseconds * 1000 / Double(count),
+                            admissionMicroseconds: admissionTime.milliseconds * 1000 / Double(count),
                             plaintextBytes: BenchReferrals.personal.count, envelopeBytes: envelopes[0].count)
     }
 }
