@@ -30,6 +30,9 @@ struct BenchSealing {
 public struct SealingCosts: Sendable, Codable {
     public let sealMicroseconds: Double
     public let openMicroseconds: Double
+    /// CPU time of the measuring thread per seal and per open: what a loaded machine's wall clock hides.
+    public let sealCPUMicroseconds: Double
+    public let openCPUMicroseconds: Double
     /// The router's added work per SUBMIT: the envelope's form and its key ids against the registry.
     public let admissionMicroseconds: Double
     public let plaintextBytes: Int
@@ -43,17 +46,20 @@ public struct SealingCosts: Sendable, Codable {
         let clock = ContinuousClock()
         var envelopes: [[UInt8]] = []
         envelopes.reserveCapacity(count)
+        let cpuBeforeSeal = threadCPUSeconds()
         let sealTime = try clock.measure {
             for referral in referrals {
                 envelopes.append(try PersonalPartSealing.seal(referral.personal, for: referral.routing, to: destination.publicKey, from: sender))
             }
         }
+        let cpuAfterSeal = threadCPUSeconds()
         var opened = 0
         let openTime = try clock.measure {
             for (referral, envelope) in zip(referrals, envelopes) {
                 opened += try PersonalPartSealing.open(envelope, for: referral.routing, ownKeys: [destination], senderKeys: [sender.publicKey]).get().count
             }
         }
+        let cpuAfterOpen = threadCPUSeconds()
         precondition(opened == count * BenchReferrals.personal.count, "an envelope did not open to its plaintext")
         var refused = 0
         let admissionTime = clock.measure {
@@ -65,7 +71,16 @@ public struct SealingCosts: Sendable, Codable {
         precondition(refused == 0, "the router's check refused a well-formed envelope")
         return SealingCosts(sealMicroseconds: sealTime.milliseconds * 1000 / Double(count),
                             openMicroseconds: openTime.milliseconds * 1000 / Double(count),
+                            sealCPUMicroseconds: (cpuAfterSeal - cpuBeforeSeal) * 1e6 / Double(count),
+                            openCPUMicroseconds: (cpuAfterOpen - cpuAfterSeal) * 1e6 / Double(count),
                             admissionMicroseconds: admissionTime.milliseconds * 1000 / Double(count),
                             plaintextBytes: BenchReferrals.personal.count, envelopeBytes: envelopes[0].count)
     }
+}
+
+/// CPU seconds the calling thread has used.
+private func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
