@@ -61,6 +61,7 @@ struct Keygen: ParsableCommand {
             print("sealing public key: \(sealing.publicKey.hex)")
             print("sealing secret:     \(paths.secretPath)")
             print("sealing public:     \(paths.publicPath)")
+            print("for agencies.toml:  sealing_keys = [{ id = \"\(sealing.id)\", public_key = \"\(sealing.publicKey.hex)\" }]")
         }
     }
 }
