@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -39,11 +40,13 @@ let package = Package(
         .target(name: "TsunagiCore"),
         // The embedded store: SQLite (WAL, synchronous=FULL), migrations, events. SQL stays in here.
         .target(name: "TsunagiStore", dependencies: ["TsunagiCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        // Sealing the personal part to the destination agency: HPKE (RFC 9180) keys, seal and open.
+        .target(name: "TsunagiSealing", dependencies: ["TsunagiCore", .product(name: "Crypto", package: "swift-crypto")]),
         // What every program shares at run time: config files, the agency registry, keys, logs, sd_notify.
         .target(
             name: "TsunagiRuntime",
             dependencies: [
-                "TsunagiCore", "ZeroMQ",
+                "TsunagiCore", "TsunagiSealing", "ZeroMQ",
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -67,7 +70,7 @@ let package = Package(
         .target(
             name: "TsunagiTools",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
@@ -81,13 +84,18 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
             name: "TsunagiCoreTests",
             dependencies: ["TsunagiCore", .product(name: "PropertyBased", package: "swift-property-based")]),
+        .testTarget(
+            name: "SealingTests",
+            dependencies: ["TsunagiSealing", "TsunagiCore", "TsunagiRuntime", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "ZeroMQ"],
+            // The interop vector and the Python implementation, read from the package folder.
+            exclude: ["Vectors"]),
         .testTarget(
             name: "TsunagiStoreTests",
             dependencies: ["TsunagiStore", "TsunagiCore", "TsunagiTestSupport", .product(name: "GRDB", package: "GRDB.swift")]),
@@ -103,7 +111,7 @@ let package = Package(
         .target(
             name: "TsunagiWorker",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -119,9 +127,9 @@ let package = Package(
         .testTarget(name: "TsunagiWorkerTests", dependencies: ["TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime"]),
         .testTarget(
             name: "EndToEndTests",
-            dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
+            dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "TsunagiSealing"]),
         .testTarget(name: "FaultTests", dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "ZeroMQ"]),
-        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
+        .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
 )

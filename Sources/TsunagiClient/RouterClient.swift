@@ -45,10 +45,6 @@ public protocol RouterClientDelegate: Sendable {
     func connectionTrouble(_ trouble: ConnectionTrouble?)
 }
 
-extension RouterClientDelegate {
-    public func connectionTrouble(_ trouble: ConnectionTrouble?) {}
-}
-
 /// Why the router cannot be reached, told apart by the socket monitor's events (a CURVE client
 /// otherwise sees only silence).
 public enum ConnectionTrouble: Sendable, Hashable, CustomStringConvertible {

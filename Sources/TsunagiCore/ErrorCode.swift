@@ -18,6 +18,11 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
     case detailRequired = 414
     case unauthenticated = 415
     case invalidOutcome = 416
+    // The sealed personal part (docs/PROTOCOL.md, "Sealed personal part").
+    case notSealed = 430
+    case badEnvelope = 431
+    case unknownSealingKey = 432
+    case cannotOpen = 433
     case storeUnavailable = 500
     case shuttingDown = 503
 
@@ -41,6 +46,10 @@ public enum ErrorCode: Int, Sendable, CaseIterable, Codable {
         case .detailRequired: "detail-required"
         case .unauthenticated: "unauthenticated"
         case .invalidOutcome: "invalid-outcome"
+        case .notSealed: "not-sealed"
+        case .badEnvelope: "bad-envelope"
+        case .unknownSealingKey: "unknown-sealing-key"
+        case .cannotOpen: "cannot-open"
         case .storeUnavailable: "store-unavailable"
         case .shuttingDown: "shutting-down"
         }

@@ -10,6 +10,9 @@ public enum HandoffState: String, Codable, Sendable, CaseIterable, Comparable {
     case declined
     case completed
     case withdrawn
+    /// The destination's worker could not open the sealed personal part (a key it does not hold,
+    /// a broken or altered envelope). The sender seals it again and resubmits it under the same id.
+    case undeliverable
 
     /// Submitted or delivered: nobody at the destination has answered yet.
     public var isUnacknowledged: Bool { self == .submitted || self == .delivered }
@@ -30,6 +33,7 @@ public enum HandoffState: String, Codable, Sendable, CaseIterable, Comparable {
         case .declined: "辞退"
         case .completed: "完了"
         case .withdrawn: "取下げ"
+        case .undeliverable: "開封不能"
         }
     }
 }
@@ -48,6 +52,8 @@ public enum Transition: String, Codable, Sendable, CaseIterable {
     case decline
     case complete
     case withdraw
+    /// The destination's worker reports that it cannot open the personal part (detail: the code).
+    case undeliverable
 
     /// The state the referral is in afterwards.
     public var target: HandoffState {
@@ -57,6 +63,7 @@ public enum Transition: String, Codable, Sendable, CaseIterable {
         case .decline: .declined
         case .complete: .completed
         case .withdraw: .withdrawn
+        case .undeliverable: .undeliverable
         }
     }
 
@@ -71,7 +78,8 @@ public enum Transition: String, Codable, Sendable, CaseIterable {
         case .confirmDelivery: [.submitted]
         case .accept, .decline: [.submitted, .delivered]
         case .complete: [.accepted]
-        case .withdraw: [.submitted, .delivered]
+        case .withdraw: [.submitted, .delivered, .undeliverable]
+        case .undeliverable: [.submitted]
         }
     }
 

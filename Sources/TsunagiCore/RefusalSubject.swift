@@ -24,7 +24,7 @@ public enum RefusalSubject {
               let command = Command(rawValue: self.command(of: frames)),
               let bodyFrames = command.workerBodyFrames, frames.count == 2 + bodyFrames else { return "" }
         switch command {
-        case .received, .accept, .decline, .complete, .withdraw:
+        case .received, .accept, .decline, .complete, .withdraw, .undeliverable:
             guard frames[2].count <= 64 else { return "" }
             return ReferralID(rawValue: String(decoding: frames[2], as: UTF8.self))?.rawValue ?? ""
         case .submit:
@@ -48,7 +48,7 @@ extension Command {
     public var workerBodyFrames: Int? {
         switch self {
         case .hello, .received, .accept, .statusAck, .report: 1
-        case .submit, .decline, .complete, .withdraw: 2
+        case .submit, .decline, .complete, .withdraw, .undeliverable: 2
         case .ping: 0
         case .welcome, .submitted, .deliver, .done, .status, .reported, .resend, .pong, .error: nil
         }

@@ -44,6 +44,7 @@ extension Transition {
         case .decline: "decline"
         case .complete: "complete"
         case .withdraw: "withdraw"
+        case .undeliverable: "report as undeliverable"
         }
     }
 }

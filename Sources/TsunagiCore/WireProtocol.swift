@@ -29,6 +29,7 @@ public enum Command: String, Sendable, CaseIterable {
     case decline = "DECLINE"
     case complete = "COMPLETE"
     case withdraw = "WITHDRAW"
+    case undeliverable = "UNDELIVERABLE"
     case statusAck = "STATUS-OK"
     case report = "REPORT"
     case ping = "PING"
@@ -52,6 +53,7 @@ public enum Command: String, Sendable, CaseIterable {
         case .decline: .decline
         case .complete: .complete
         case .withdraw: .withdraw
+        case .undeliverable: .undeliverable
         }
     }
 }
@@ -189,8 +191,8 @@ extension WorkerMessage {
         case .received, .accept:
             let transition: Transition = command == .received ? .confirmDelivery : .accept
             return .transition(transition, try referralID(body[2]), detail: nil)
-        case .decline, .complete, .withdraw:
-            let transition: Transition = command == .decline ? .decline : command == .complete ? .complete : .withdraw
+        case .decline, .complete, .withdraw, .undeliverable:
+            let transition = Transition.allCases.first { Command.transition($0) == command }!
             guard body[3].count <= Limits.detailBytes else {
                 throw ProtocolError(.tooLarge, "the \(transition == .complete ? "outcome" : "reason") is \(body[3].count) bytes; at most \(Limits.detailBytes) are allowed")
             }

@@ -86,6 +86,11 @@ extension RouterLoop {
                     "\(routing.to) is not in the agency registry: check the id, or ask the prefecture to register it"),
                     command: Command.submit.rawValue, referral: routing.id.rawValue))
             }
+            let senderKeys = router.registry.withLock { $0.agencies[routing.from]?.sealingKeys ?? [] }
+            if let refusal = SealingAdmission.refusal(for: referral, destinationKeys: destination.sealingKeys.map(\.id),
+                                                      senderKeys: senderKeys.map(\.id)) {
+                return .answer(.error(refusal, command: Command.submit.rawValue, referral: routing.id.rawValue))
+            }
             let today = CivilDate.today()
             let dueDay = routing.dueDate ?? calendar.adding(businessDays: destination.ackDueBusinessDays, to: today)
             return .store(.submit(referral, dueDay: dueDay), command: Command.submit.rawValue, referral: routing.id.rawValue)

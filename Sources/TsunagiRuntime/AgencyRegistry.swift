@@ -1,5 +1,6 @@
 import Foundation
 import TsunagiCore
+import TsunagiSealing
 import ZeroMQ
 
 /// One agency of the network as the registry lists it.
@@ -13,6 +14,12 @@ public struct Agency: Sendable, Hashable {
     public let ackDueBusinessDays: Int
     /// The agency's CURVE public key; nil for a destination that has no worker yet.
     public let publicKey: CurveKey?
+    /// The agency's sealing public keys, current first, then previous ones kept while referrals
+    /// sealed to them may be in flight. Empty: the agency receives unsealed personal parts.
+    public var sealingKeys: [SealingPublicKey] = []
+
+    /// The key senders seal to.
+    public var currentSealingKey: SealingPublicKey? { sealingKeys.first }
 }
 
 /// The registry of agencies (agencies.toml): who may connect, under which key, and who may
@@ -48,6 +55,13 @@ public struct AgencyRegistry: Sendable {
             var ack_due_business_days: Int?
             /// Either a Z85 key (40 characters) or the path of a `.pub` certificate file.
             var public_key: String?
+            /// Current first: `{ id = "16 hex digits", public_key = "64 hex digits or a .seal.pub path" }`.
+            var sealing_keys: [SealingKeyEntry]?
+        }
+
+        struct SealingKeyEntry: Decodable {
+            var id: String?
+            var public_key: String
         }
     }
 
@@ -88,8 +102,43 @@ public struct AgencyRegistry: Sendable {
                 throw ConfigError("\(path): agency \(id): ack_due_business_days must be between 0 and 60")
             }
             agencies.append(Agency(id: id, kind: entry.kind, name: entry.name, region: entry.region ?? "",
-                                   ackDueBusinessDays: due, publicKey: key))
+                                   ackDueBusinessDays: due, publicKey: key,
+                                   sealingKeys: try sealingKeys(entry.sealing_keys ?? [], of: id, registryPath: path)))
+        }
+        var sealingOwners: [SealingKeyID: AgencyID] = [:]
+        for agency in agencies {
+            for key in agency.sealingKeys {
+                if let other = sealingOwners[key.id], other != agency.id {
+                    throw ConfigError("\(path): agencies \(other) and \(agency.id) share the sealing key \(key.id): each agency needs its own")
+                }
+                sealingOwners[key.id] = agency.id
+            }
         }
         return AgencyRegistry(agencies: agencies)
+    }
+
+    /// Reads an agency's sealing keys; a stated id must be the key's own (first 8 bytes of its SHA-256).
+    static func sealingKeys(_ entries: [File.SealingKeyEntry], of agency: AgencyID, registryPath path: String) throws -> [SealingPublicKey] {
+        var keys: [SealingPublicKey] = []
+        for entry in entries {
+            let key: SealingPublicKey
+            if let direct = SealingPublicKey(hex: entry.public_key) {
+                key = direct
+            } else {
+                do {
+                    key = try SealingKeyFiles.loadPublicKey(ConfigFile.resolve(entry.public_key, relativeTo: path))
+                } catch {
+                    throw ConfigError("\(path): agency \(agency): sealing_keys: \(error)")
+                }
+            }
+            if let stated = entry.id, stated.lowercased() != key.id.description {
+                throw ConfigError("\(path): agency \(agency): sealing key id \(stated) does not match its public key, whose id is \(key.id): copy both from the agency's .seal.pub file")
+            }
+            if keys.contains(key) {
+                throw ConfigError("\(path): agency \(agency): sealing key \(key.id) is listed twice")
+            }
+            keys.append(key)
+        }
+        return keys
     }
 }

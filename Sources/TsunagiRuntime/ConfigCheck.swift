@@ -24,7 +24,8 @@ public struct ConfigCheck: Sendable {
     }
 
     static let routerKeys: Set<String> = ["endpoint", "store", "secret_key", "registry", "max_batch", "log_level", "metrics", "console"]
-    static let workerKeys: Set<String> = ["agency", "router_endpoint", "router_public_key", "secret_key", "data_dir", "registry", "log_level"]
+    /// A worker config takes exactly what WorkerConfig declares.
+    static var workerKeys: Set<String> { Set(WorkerConfig.File.known) }
     static let agencyKeys: Set<String> = ["id", "kind", "name", "region", "ack_due_business_days", "public_key"]
 
     /// Checks `path`, telling its kind by its settings.

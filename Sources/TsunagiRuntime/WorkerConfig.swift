@@ -16,6 +16,9 @@ public struct WorkerConfig: Sendable {
     /// The agency registry, to check destinations before sending (optional).
     public var registryPath: String?
     public var logLevel: String
+    /// This agency's sealing secret key files (.seal.key, mode 0600): the current one first, then
+    /// earlier ones kept to open what was sealed to them before a rotation.
+    public var sealingSecretKeyPaths: [String] = []
 
     public init(agency: AgencyID, routerEndpoint: String, routerPublicKey: String, secretKeyPath: String,
                 dataDirectory: String, registryPath: String? = nil, logLevel: String = "info") {
@@ -36,6 +39,8 @@ public struct WorkerConfig: Sendable {
         var data_dir: String
         var registry: String?
         var log_level: String?
+        /// The agency's sealing secret keys, current first (docs/OPERATIONS.md, "Sealing keys").
+        var sealing_secret_keys: [String]?
 
         /// Every key a worker config may hold — the properties above, read off a blank instance so
         /// that a new setting is known as soon as it is declared. Any other key is refused by name:
@@ -70,12 +75,14 @@ public struct WorkerConfig: Sendable {
         }
         let routerKey = file.router_public_key.utf8.count == 40 && !file.router_public_key.contains("/")
             ? file.router_public_key : ConfigFile.resolve(file.router_public_key, relativeTo: path)
-        return WorkerConfig(
+        var config = WorkerConfig(
             agency: agency, routerEndpoint: file.router_endpoint, routerPublicKey: routerKey,
             secretKeyPath: ConfigFile.resolve(file.secret_key, relativeTo: path),
             dataDirectory: ConfigFile.resolve(file.data_dir, relativeTo: path),
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
+        config.sealingSecretKeyPaths = (file.sealing_secret_keys ?? []).map { ConfigFile.resolve($0, relativeTo: path) }
+        return config
     }
 
     /// Names every unknown and every missing key of the file in one sentence.

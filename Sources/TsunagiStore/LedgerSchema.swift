@@ -82,6 +82,9 @@ enum LedgerSchema {
                 ALTER TABLE received_referral ADD COLUMN personal_erased_at TEXT;
                 """)
         }
+        migrator.registerMigration("v3: the sealed personal part of each sent referral") { db in
+            try LedgerSealing.createTables(db)
+        }
         return migrator
     }
 }

@@ -292,17 +292,32 @@ struct BatchWriter {
             return .submitted(routing.id, .submitted, isNew: true)
         }
         guard let existing = try Row.fetchOne(
-            db.cachedStatement(sql: "SELECT routing, personal, state FROM referral WHERE id = ?"),
+            db.cachedStatement(sql: "SELECT seq, routing, personal, state FROM referral WHERE id = ?"),
             arguments: [routing.id.rawValue])
         else {
             throw StoreError("referral \(routing.id) is neither new nor in the store: run tsunagi store verify")
         }
         let place = "referral \(routing.id)"
-        guard try StoredValue.data(existing, "routing", in: place) == routingJSON,
-              try StoredValue.data(existing, "personal", in: place) == personal else {
+        let storedPersonal = try StoredValue.data(existing, "personal", in: place)
+        let storedRouting = try StoredValue.data(existing, "routing", in: place)
+        let storedState = try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:))
+        // The destination could not open the personal part, and the sender sealed it again.
+        if storedState == .undeliverable, storedRouting == routingJSON, storedPersonal != personal {
+            return try resubmitSealedAgain(referral, referralSequence: try StoredValue.sequence(existing, "seq", in: place), personal: personal)
+        }
+        guard storedRouting == routingJSON, storedPersonal == personal else {
             return .refused(.conflict(routing.id))
         }
-        return .submitted(routing.id, try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:)), isNew: false)
+        return .submitted(routing.id, storedState, isNew: false)
+    }
+
+    /// The destination could not open the personal part and the sender sealed it again: the new
+    /// envelope replaces the old and the referral is delivered again, under the same id.
+    private func resubmitSealedAgain(_ referral: Referral, referralSequence: Int64, personal: Data) throws -> StoreResult {
+        try db.cachedStatement(sql: "UPDATE referral SET personal = ?, state = 'submitted', state_at = ?, detail = NULL WHERE seq = ?")
+            .execute(arguments: [personal, timestamp, referralSequence])
+        try appendEvent(referralSequence: referralSequence, state: .submitted, actor: referral.routing.from, detail: nil)
+        return .submitted(referral.id, .submitted, isNew: true)
     }
 
     private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
@@ -335,8 +350,8 @@ struct BatchWriter {
             if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
             return .transitioned(transition, id, state, notices: [])
         case .success(.apply):
-            // Delivered, or withdrawn and so never to be delivered again: no repair is pending.
-            if transition == .confirmDelivery || transition == .withdraw { try clearRedelivery(referralSequence) }
+            // Delivered, withdrawn (never to be delivered again) or undeliverable: no repair is pending.
+            if transition == .confirmDelivery || transition == .withdraw || transition == .undeliverable { try clearRedelivery(referralSequence) }
         }
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")

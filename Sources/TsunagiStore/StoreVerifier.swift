@@ -28,7 +28,7 @@ enum StoreVerifier {
         problems += firstNotSubmitted.map { "referral \($0): history does not start with submitted" }
         let unknownStates = try String.fetchAll(db, sql: """
             SELECT DISTINCT state FROM event
-            WHERE state NOT IN ('submitted', 'delivered', 'accepted', 'declined', 'completed', 'withdrawn')
+            WHERE state NOT IN ('submitted', 'delivered', 'accepted', 'declined', 'completed', 'withdrawn', 'undeliverable')
             """)
         problems += unknownStates.map { "unknown state '\($0)' in the audit trail" }
         return problems

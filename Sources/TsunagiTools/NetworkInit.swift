@@ -1,6 +1,7 @@
 import Foundation
 import TsunagiCore
 import TsunagiRuntime
+import TsunagiSealing
 import ZeroMQ
 
 /// `tsunagi init DIR`: a ready network in one folder — keys for the router and every agency, the
@@ -13,8 +14,10 @@ public enum NetworkInit {
         public let endpoint: String
     }
 
+    /// - Parameter sealing: give every agency a sealing key pair (the registry publishes it and the
+    ///   worker config names it). Without, personal parts travel unsealed, as before sealing.
     public static func create(in directory: String, port: Int? = nil,
-                              agencies: [SeedAgencies.Entry] = SeedAgencies.all) throws -> Result {
+                              agencies: [SeedAgencies.Entry] = SeedAgencies.all, sealing: Bool = true) throws -> Result {
         let fileManager = FileManager.default
         if fileManager.fileExists(atPath: (directory as NSString).appendingPathComponent("router.toml")) {
             throw ConfigError("\(directory) already holds a network (router.toml exists): choose an empty folder")
@@ -31,10 +34,19 @@ public enum NetworkInit {
             # The agency registry: who may connect (by public key) and who may receive referrals.
             # ack_due_business_days: business days (weekends, national holidays and 12/29-1/3 off)
             # the destination has to accept or decline before a referral counts as overdue.
+            # sealing_keys: the agency's sealing public keys (HPKE, X25519), current first; senders
+            # seal the personal part to the first; earlier ones stay listed while referrals sealed
+            # to them may be in flight (docs/OPERATIONS.md, "Rotating a sealing key").
 
             """
         for agency in agencies {
             _ = try CurveCertificate.write(keyPair: .generate(), name: agency.id.rawValue, to: keys)
+            var sealingLine = ""
+            if sealing {
+                let pair = SealingKeyPair.generate()
+                try SealingKeyFiles.write(pair, name: agency.id.rawValue, to: keys)
+                sealingLine = "\nsealing_keys = [\n    { id = \"\(pair.id)\", public_key = \"\(pair.publicKey.hex)\" },\n]"
+            }
             registry += """
 
                 [[agency]]
@@ -43,7 +55,7 @@ public enum NetworkInit {
                 name = "\(agency.name)"
                 region = "\(agency.region)"
                 ack_due_business_days = \(agency.ackDueBusinessDays)
-                public_key = "keys/\(agency.id).pub"
+                public_key = "keys/\(agency.id).pub"\(sealingLine)
 
                 """
         }
@@ -80,7 +92,7 @@ public enum NetworkInit {
                 # outbox/, sent/, rejected/, inbox/ and ledger.sqlite live here.
                 data_dir = "../data/\(agency.id)"
                 registry = "../agencies.toml"
-                log_level = "info"
+                log_level = "info"\(sealing ? "\n# This office's sealing secret keys, current first (mode 0600).\nsealing_secret_keys = [\"../keys/\(agency.id).seal.key\"]" : "")
 
                 """, to: path)
             workerPaths[agency.id] = path

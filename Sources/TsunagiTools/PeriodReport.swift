@@ -55,7 +55,7 @@ public struct PeriodReport: Sendable, Codable {
         public var connected = 0
         public var declined = 0
         public var withdrawn = 0
-        /// Submitted or delivered, no answer yet.
+        /// Submitted, delivered or undeliverable (to be sealed again), no answer yet.
         public var awaiting = 0
 
         public init(name: String) { self.name = name }
@@ -67,7 +67,8 @@ public struct PeriodReport: Sendable, Codable {
             case .accepted, .completed: connected += count
             case .declined: declined += count
             case .withdrawn: withdrawn += count
-            case .submitted, .delivered: awaiting += count
+            // Undeliverable waits for the sender to seal it again: still awaiting an answer.
+            case .submitted, .delivered, .undeliverable: awaiting += count
             }
         }
 

@@ -163,7 +163,8 @@ public enum Reconciler {
     /// reached the destination, so its absence there is no loss.
     static func expectedAtDestination(_ referral: DayReferral, now: Date) -> Bool {
         switch referral.state {
-        case .withdrawn: return false
+        // An undeliverable one did not open there, so the destination never held it.
+        case .withdrawn, .undeliverable: return false
         case .submitted:
             guard let submitted = Timestamps.parse(referral.submittedAt) else { return true }
             return now.timeIntervalSince(submitted) > 86_400
@@ -174,7 +175,7 @@ public enum Reconciler {
     /// How far along a hand-off is, to tell which side is behind.
     static func progress(_ state: HandoffState) -> Int {
         switch state {
-        case .submitted: 0
+        case .submitted, .undeliverable: 0
         case .delivered: 1
         case .accepted: 2
         case .declined, .withdrawn, .completed: 3

@@ -100,6 +100,10 @@ public enum AgencyAnswers {
             return .queued(queuedSentence(transition, id: id, detail: detail))
         }
         switch state {
+        case .undeliverable:
+            return .refused(StaffSentence(
+                "\(id) は本人情報を開封できなかったため、送信元が封緘し直して送り直すのを待っています。届いてから回答してください。",
+                "\(id) could not be opened: it waits for the sender to seal it again and resend it; answer once it arrives."))
         case .submitted, .delivered:
             return .refused(StaffSentence(
                 "\(id) はまだ受け入れていません。完了の前に accept で受け入れてください。",

@@ -17,6 +17,7 @@ public enum StaffWords {
         case .complete: Pair(japanese: "完了", english: "completion")
         case .withdraw: Pair(japanese: "取下げ", english: "withdrawal")
         case .confirmDelivery: Pair(japanese: "受領確認", english: "delivery confirmation")
+        case .undeliverable: Pair(japanese: "開封不能の報告", english: "undeliverable report")
         }
     }
 
@@ -29,6 +30,7 @@ public enum StaffWords {
         case .declined: Pair(japanese: "辞退済みです", english: "declined")
         case .completed: Pair(japanese: "完了済みです", english: "completed")
         case .withdrawn: Pair(japanese: "取下げ済みです", english: "withdrawn")
+        case .undeliverable: Pair(japanese: "本人情報を開封できなかったと報告済みです", english: "reported as undeliverable")
         }
     }
 
@@ -42,6 +44,8 @@ public enum StaffWords {
         case (.declined, _): Pair(japanese: "辞退", english: "declined")
         case (.completed, _): Pair(japanese: "完了", english: "completed")
         case (.withdrawn, _): Pair(japanese: "取下げ", english: "withdrawn")
+        case (.undeliverable, .sent): Pair(japanese: "開封不能（封緘し直して再送します）", english: "undeliverable: being sealed again and resent")
+        case (.undeliverable, .received): Pair(japanese: "開封不能（送信元の再送待ち）", english: "undeliverable: awaiting the sender's resend")
         }
     }
 

@@ -18,6 +18,7 @@ public final class WorkerDaemon: Sendable {
     let reader: ReferralFileReader
     let client: RouterClient
     let events: WorkerEvents
+    let sealing: WorkerSealing
     let logger: Logger
     let notifier: SystemdNotifier
     /// This agency's registry entry (name, due time), when a registry is configured.
@@ -59,11 +60,14 @@ public final class WorkerDaemon: Sendable {
         reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
         stateWriter = WorkerStateWriter(folders: folders, agency: config.agency.rawValue)
         events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger, state: stateWriter)
+        sealing = try WorkerSealing(config: config, ledger: ledger, logger: logger)
+        let sealingDelegate = SealingDelegate(inner: events, sealing: sealing)
         client = RouterClient(
             settings: .init(endpoint: config.routerEndpoint, serverKey: routerKey, keyPair: keyPair,
                             software: "\(profile.executableName)/1", retryInterval: .seconds(2)),
-            delegate: events, logger: logger)
+            delegate: sealingDelegate, logger: logger)
         events.attach(client)
+        sealingDelegate.attach(client)
     }
 
     /// Whether the daemon is connected to the router, and if not why (for the desk; `status`
@@ -82,7 +86,9 @@ public final class WorkerDaemon: Sendable {
         client.start()
         // What the ledger holds but the router has not acknowledged goes out again first.
         let unacknowledged = try ledger.unacknowledgedSent()
-        client.send(unacknowledged.map(OutboundRequest.submit))
+        client.send(sealing.outbound(unacknowledged).map(OutboundRequest.submit))
+        client.send(try ledger.undeliverableSent().compactMap { sealing.resealUndeliverable($0.id, always: true, reason: nil) }
+            .map(OutboundRequest.submit))
         logger.info("worker started", metadata: [
             "agency": "\(config.agency)", "worker.kind": "\(profile.kind)", "resubmitting": "\(unacknowledged.count)",
         ])
@@ -164,6 +170,9 @@ public final class WorkerDaemon: Sendable {
         } catch {
             return reject(name, reason: error)
         }
+        if let reason = sealing.cannotSeal(referrals) {
+            return reject(name, reason: RejectionReason(reason))
+        }
         var conflicts: [ReferralID] = []
         var accepted: [Referral] = []
         do {
@@ -178,7 +187,7 @@ public final class WorkerDaemon: Sendable {
             logger.error("cannot record an outbox file in the ledger; will retry", metadata: ["error": "\(error)"])
             return
         }
-        client.send(accepted.map(OutboundRequest.submit))
+        client.send(sealing.outbound(accepted).map(OutboundRequest.submit))
         for referral in accepted {
             logger.info("referral recorded for sending", metadata: [
                 "referral.id": "\(referral.id)", "agency.to": "\(referral.routing.to)",

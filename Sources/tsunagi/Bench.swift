@@ -16,7 +16,16 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print the figures as JSON.") var json = false
     @Flag(help: "Only measure the in-process cost of each stage of a submit (decode, encode, store).") var stages = false
 
+    @Flag(help: "Only measure sealing and opening a personal part (µs each, in-process).") var sealing = false
+
     func run() throws {
+        if sealing {
+            let costs = try SealingCosts.measure()
+            print(String(format: "seal %.1f µs (CPU %.1f), open %.1f µs (CPU %.1f) per personal part (%d bytes of plaintext, %d of envelope); the router's check %.2f µs",
+                         costs.sealMicroseconds, costs.sealCPUMicroseconds, costs.openMicroseconds, costs.openCPUMicroseconds,
+                         costs.plaintextBytes, costs.envelopeBytes, costs.admissionMicroseconds))
+            return
+        }
         if stages {
             let directory = NSTemporaryDirectory() + "tsunagi-stages-\(UUID().uuidString.prefix(8))"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)

@@ -44,20 +44,21 @@ struct ProtocolTests {
 struct StateMachineTests {
     /// docs/PROTOCOL.md §The hand-off state machine, written out: for each transition, what the
     /// destination and the sender get from each state, in the order submitted, delivered,
-    /// accepted, declined, completed, withdrawn. A = applied, R = a repeat answered as done,
+    /// accepted, declined, completed, withdrawn, undeliverable. A = applied, R = a repeat answered as done,
     /// N = 413 invalid-transition, W = 412 wrong-actor. A decline, completion or withdrawal here
     /// carries a reason the stored referral does not have, so it is never a repeat.
     static let expected: [(Transition, destination: String, sender: String)] = [
-        (.confirmDelivery, destination: "A R R R R R", sender: "W W W W W W"),
-        (.accept, destination: "A A R N N N", sender: "W W W W W W"),
-        (.decline, destination: "A A N N N N", sender: "W W W W W W"),
-        (.complete, destination: "N N A N N N", sender: "W W W W W W"),
-        (.withdraw, destination: "W W W W W W", sender: "A A N N N N"),
+        (.confirmDelivery, destination: "A R R R R R R", sender: "W W W W W W W"),
+        (.accept, destination: "A A R N N N N", sender: "W W W W W W W"),
+        (.decline, destination: "A A N N N N N", sender: "W W W W W W W"),
+        (.complete, destination: "N N A N N N N", sender: "W W W W W W W"),
+        (.withdraw, destination: "W W W W W W W", sender: "A A N N N N A"),
+        (.undeliverable, destination: "A N N N N N N", sender: "W W W W W W W"),
     ]
 
     @Test("who may do what, from where: the document's table")
     func rules() {
-        let states: [HandoffState] = [.submitted, .delivered, .accepted, .declined, .completed, .withdrawn]
+        let states: [HandoffState] = [.submitted, .delivered, .accepted, .declined, .completed, .withdrawn, .undeliverable]
         #expect(Self.expected.map(\.0) == Transition.allCases)
         for (transition, destination, sender) in Self.expected {
             for (party, row) in [(Party.destination, destination), (.sender, sender)] {

@@ -11,9 +11,11 @@ public final class RouterHarness: @unchecked Sendable {
     public let context: Context
     public private(set) var router: DaemonProcess?
 
-    public init() throws {
+    /// - Parameter sealing: give the agencies sealing keys, so that the router takes only sealed
+    ///   personal parts to them; the protocol's own tests send plaintext ones.
+    public init(sealing: Bool = false) throws {
         directory = makeTemporaryDirectory("tsunagi-router")
-        network = try NetworkInit.create(in: (directory as NSString).appendingPathComponent("net"))
+        network = try NetworkInit.create(in: (directory as NSString).appendingPathComponent("net"), sealing: sealing)
         context = try Context()
     }
 

@@ -3,6 +3,7 @@ import Foundation
 import Testing
 import TsunagiCore
 import TsunagiRuntime
+import TsunagiSealing
 @testable import TsunagiTools
 
 /// The package's root folder, found from this file's path.
@@ -28,6 +29,9 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
         for name in ["router"] + SeedAgencies.all.map(\.id.rawValue) {
             _ = try CurveCertificate.write(keyPair: .generate(), name: name, to: etc + "/keys")
         }
+        for name in SeedAgencies.all.map(\.id.rawValue) {
+            try SealingKeyFiles.write(.generate(), name: name, to: etc + "/keys")
+        }
         return root
     }
 
@@ -42,6 +46,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
             #expect(agency.ackDueBusinessDays == seed.ackDueBusinessDays)
             let runsWorker = SeedAgencies.withWorkers.contains { $0.id == seed.id }
             #expect((agency.publicKey != nil) == runsWorker, "\(seed.id) key")
+            #expect(agency.sealingKeys.count == (runsWorker ? 1 : 0), "\(seed.id) sealing key")
         }
     }
 
@@ -59,6 +64,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
             #expect(config.dataDirectory == root + "/var/lib/tsunagi/\(config.agency)")
             #expect(config.secretKeyPath == etc + "/keys/\(config.agency).key")
             #expect(config.registryPath == etc + "/agencies.toml")
+            #expect(config.sealingSecretKeyPaths == [etc + "/keys/\(config.agency).seal.key"])
         }
     }
 

@@ -49,7 +49,7 @@ import TsunagiStore
                 case .accepted, .completed: counts.out += 1
                 case .declined: counts.declinedOut += 1
                 case .withdrawn: counts.withdrawnOut += 1
-                case .submitted, .delivered: counts.awaitingOut += 1
+                case .submitted, .delivered, .undeliverable: counts.awaitingOut += 1
                 }
             }
             // The destination's side: what reached its worker (a withdrawn one is not counted).

@@ -59,6 +59,7 @@ final class StoreFixture {
         case .completed: path = [(.confirmDelivery, destination, nil), (.accept, destination, nil), (.complete, destination, outcome)]
         case .withdrawn:
             path = (withdrawnBeforeDelivery ? [] : [(.confirmDelivery, destination, nil)]) + [(.withdraw, sender, "本人の希望")]
+        case .undeliverable: path = [(.undeliverable, destination, "433 cannot-open")]
         }
         requests += path.map { StoreRequest.transition($0.0, routing.id, by: $0.1, detail: $0.2) }
         return requests

@@ -92,6 +92,7 @@ public enum BenchRunner {
         let destinations = SeedAgencies.all.map(\.id).filter { $0 != HandoffLoad.destination }
         let serverKey = try CurveCertificate.load(path: "\(network.directory)/keys/router.pub").publicKey
         let perSender = options.submits / senders.count
+        let sealing = try BenchSealing(network: network)
         var loads: [SubmitLoad] = []
         for (index, sender) in senders.enumerated() {
             let keyPair = try KeyFiles.loadKeyPair("\(network.directory)/keys/\(sender.id).key")
@@ -99,7 +100,8 @@ public enum BenchRunner {
             var ids: [ReferralID] = []
             let others = destinations.filter { $0 != sender.id }
             for number in 0..<perSender {
-                let referral = BenchReferrals.make(number: number, sender: sender.id, destination: others[number % others.count], run: index)
+                let referral = try sealing.seal(
+                    BenchReferrals.make(number: number, sender: sender.id, destination: others[number % others.count], run: index))
                 ids.append(referral.id)
                 frames.append(WorkerMessage.submit(referral).frames())
             }

@@ -35,8 +35,9 @@ enum HandoffLoad {
         _ = try socket.receive(timeoutMilliseconds: 10_000)
 
         let total = options.handoffRate * options.handoffSeconds
-        let frames = (0..<total).map { number in
-            WorkerMessage.submit(BenchReferrals.make(number: number, sender: sender, destination: destination, run: 77)).frames()
+        let sealing = try BenchSealing(network: network)
+        let frames = try (0..<total).map { number in
+            WorkerMessage.submit(try sealing.seal(BenchReferrals.make(number: number, sender: sender, destination: destination, run: 77))).frames()
         }
         let ids = (0..<total).map { BenchReferrals.make(number: $0, sender: sender, destination: destination, run: 77).id }
         let interval = Duration.seconds(1) / options.handoffRate
@@ -105,6 +106,7 @@ final class DeliveryRecorder: RouterClientDelegate {
 
     func apply(status: StatusUpdate) -> Bool { true }
     func answered(_ request: OutboundRequest, with reply: RouterMessage) {}
+    func connectionTrouble(_ trouble: ConnectionTrouble?) {}
     func resendRequested(_ id: ReferralID) {}
     func connectionChanged(connected: Bool) { if connected { self.connected.signal() } }
 }
