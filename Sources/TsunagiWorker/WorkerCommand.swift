@@ -260,7 +260,8 @@ extension WorkerCommand {
     struct Decline: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Decline a referral that arrived, with a reason.")
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "Why this agency cannot take the person.") var reason: String
+        // Optional here so that a missing reason is refused in the staff's language (AgencyAnswers), not as a usage error.
+        @Option(help: "Why this agency cannot take the person (required).") var reason: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.decline, id: id, detail: reason, options: options) }
     }
@@ -270,7 +271,7 @@ extension WorkerCommand {
             CommandConfiguration(abstract: "Complete an accepted referral with its outcome (\(ActiveProfile.profile.outcomes.joined(separator: " / "))).")
         }
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "The outcome, from this agency kind's words.") var outcome: String
+        @Option(help: "The outcome, from this agency kind's words (required).") var outcome: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.complete, id: id, detail: outcome, options: options) }
     }
@@ -278,7 +279,7 @@ extension WorkerCommand {
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw a referral this agency sent, with a reason (until it is accepted).")
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "Why the referral is withdrawn.") var reason: String
+        @Option(help: "Why the referral is withdrawn (required).") var reason: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.withdraw, id: id, detail: reason, options: options) }
     }

@@ -133,6 +133,10 @@ struct StaffEndToEndTests {
                 (Self.peer, ["withdraw", "SK-W", "--reason", "本人の希望"], "受け入れ後は取り下げられません"),
                 (Self.peer, ["accept", "SK-D"], "受け入れ・辞退・完了は紹介先の"),
                 (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取下げは紹介元"),
+                // A reason or outcome left out is refused in Japanese too, not as a usage error.
+                (Self.saposute, ["decline", "SK-W"], "辞退には理由が必要です"),
+                (Self.saposute, ["complete", "SK-W"], "完了には成果が必要です（--outcome 就職 / 修学 / 職場体験）"),
+                (Self.peer, ["withdraw", "SK-W"], "取下げには理由が必要です"),
             ]
             for (agency, arguments, sentence) in refusals {
                 let result = try await staff(network, agency, arguments)
