@@ -333,7 +333,7 @@ extension WorkerCommand {
 /// Checks an answer against the ledger and queues it, or refuses it with a sentence and exit 1.
 private func answer(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
     _ = options.language
-    guard let id = ReferralID(rawValue: text) else {
+    guard let id = AgencyAnswers.referralID(typed: text) else {
         throw CommandFailure("'\(text)' は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
     }
     let context = try options.open()

@@ -137,6 +137,8 @@ struct StaffEndToEndTests {
                 (Self.saposute, ["decline", "SK-W"], "辞退には理由が必要です"),
                 (Self.saposute, ["complete", "SK-W"], "完了には成果が必要です（--outcome 就職 / 修学 / 職場体験）"),
                 (Self.peer, ["withdraw", "SK-W"], "取下げには理由が必要です"),
+                // An id typed full-width, as it may stand in the sheet, is the referral's id.
+                (Self.saposute, ["accept", "ＳＫ－Ｄ"], "受け入れできないと回答済みです（定員のため）"),
             ]
             for (agency, arguments, sentence) in refusals {
                 let result = try await staff(network, agency, arguments)

@@ -87,6 +87,20 @@ import TsunagiStore
         #expect(verdict.isRefusal && verdict.sentence.japanese.contains("就職、修学、職場体験"))
     }
 
+    @Test func anOutcomeTypedFullWidthIsTheKindsWordAndAFullWidthIdIsTheId() throws {
+        let ledger = try openLedger()
+        let id = try received(ledger, "SK-0042")
+        let baseOutcomes = AgencyProfile.employmentBase.outcomes
+        _ = try give(ledger, .accept, id)
+        // A Japanese input method types the colon full-width; the kind's word has the plain one.
+        let verdict = try AgencyAnswers.give(.complete, id: id, detail: "一般就労：農業　", ledger: ledger,
+                                             outcomes: baseOutcomes, names: names)
+        #expect(!verdict.isRefusal, "\(verdict.sentence.japanese)")
+        #expect(try ledger.queuedAnswers().map(\.detail) == [nil, "一般就労:農業"])
+        #expect(AgencyAnswers.referralID(typed: "ＳＫ－００４２") == id)
+        #expect(AgencyAnswers.referralID(typed: "ＳＫ　００４２") == nil)
+    }
+
     @Test func withdrawAfterAcceptIsRefused() throws {
         let ledger = try openLedger()
         let referral = try Fixtures.referral(id: "SK-0038", from: "saposute.kochi", to: "peer-support.kochi")
