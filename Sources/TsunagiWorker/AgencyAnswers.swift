@@ -104,6 +104,14 @@ public enum AgencyAnswers {
             return .refused(StaffSentence(
                 "\(id) はまだ受け入れていません。完了の前に accept で受け入れてください。",
                 "\(id) has not been accepted yet: accept it before completing it."))
+        case .declined where transition == .withdraw:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が受け入れできないと回答済みです\(becauseJa)\(waiting)。受け入れられていないので、取り下げる必要はありません。",
+                "\(id) was declined on \(day.english) by \(whoEn)\(becauseEn)\(waitingEn); there is nothing to withdraw."))
+        case .completed where transition == .withdraw:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が完了（\(earlier ?? "")）として記録済みです\(waiting)。支援が終わった紹介は取り下げられません。",
+                "\(id) was completed on \(day.english) by \(whoEn) with the outcome \(earlier ?? "")\(waitingEn); a completed referral cannot be withdrawn."))
         case .declined:
             return .refused(StaffSentence(
                 "\(id) は\(day.japanese)に\(who)が受け入れできないと回答済みです\(becauseJa)\(waiting)。回答は変えられません。",

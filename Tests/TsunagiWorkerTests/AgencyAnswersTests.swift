@@ -113,6 +113,25 @@ import TsunagiStore
         #expect(try ledger.queuedAnswers().isEmpty)
     }
 
+    @Test func withdrawingADeclinedOrCompletedReferralSaysSoToTheSender() throws {
+        let ledger = try openLedger()
+        let declined = try Fixtures.referral(id: "SK-0043", from: "saposute.kochi", to: "peer-support.kochi")
+        let completed = try Fixtures.referral(id: "SK-0044", from: "saposute.kochi", to: "peer-support.kochi")
+        try ledger.recordSent(declined, sourceFile: "a.json")
+        try ledger.recordSent(completed, sourceFile: "b.json")
+        try ledger.apply(StatusUpdate(sequence: 1, referral: declined.id, state: .declined, actor: Self.peer,
+                                      at: "2026-12-02T01:00:00.000Z", detail: "定員のため"))
+        try ledger.apply(StatusUpdate(sequence: 2, referral: completed.id, state: .accepted, actor: Self.peer,
+                                      at: "2026-12-02T01:00:00.000Z", detail: nil))
+        try ledger.apply(StatusUpdate(sequence: 3, referral: completed.id, state: .completed, actor: Self.peer,
+                                      at: "2026-12-02T02:00:00.000Z", detail: "継続相談"))
+        let afterDecline = try give(ledger, .withdraw, declined.id, "本人の希望")
+        #expect(afterDecline.sentence.japanese == "SK-0043 は12月2日に高知ひきこもりピアサポートセンター（本部）が受け入れできないと回答済みです（定員のため）。受け入れられていないので、取り下げる必要はありません。")
+        let afterCompletion = try give(ledger, .withdraw, completed.id, "本人の希望")
+        #expect(afterCompletion.isRefusal && afterCompletion.sentence.japanese.hasSuffix("完了（継続相談）として記録済みです。支援が終わった紹介は取り下げられません。"))
+        #expect(try ledger.queuedAnswers().isEmpty)
+    }
+
     @Test func answeringSomeoneElsesReferralIsRefused() throws {
         let ledger = try openLedger()
         let sent = try Fixtures.referral(id: "SK-0039", from: "saposute.kochi", to: "peer-support.kochi")
