@@ -129,10 +129,23 @@ struct ConfigOption: ParsableArguments {
     }
 
     func load() throws -> WorkerConfig {
+        let path = try configPath()
+        // The two mistakes staff can fix themselves, said in their language; the config's own
+        // mistakes are the operator's, quoted as they are.
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("設定ファイル \(path) がありません。パスを確かめてください。",
+                                 "there is no config file \(path): check the path.", code: WorkerExit.cannotWork)
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CommandFailure("設定ファイル \(path) を読めません。このアカウントが tsunagi グループに入っているか確かめてください（入れたら、ログインし直してください）。",
+                                 "cannot read the config file \(path): check that this account is in the tsunagi group (log in again once it is).",
+                                 code: WorkerExit.cannotWork)
+        }
         do {
-            return try WorkerConfig.load(path: try configPath())
+            return try WorkerConfig.load(path: path)
         } catch let error as ConfigError {
-            throw CommandFailure(StaffSentence("設定ファイルの誤り: \(error.message)", error.message), code: WorkerExit.cannotWork)
+            throw CommandFailure(StaffSentence("設定ファイルに誤りがあります（直すのはシステム管理者です）: \(error.message)", error.message),
+                                 code: WorkerExit.cannotWork)
         }
     }
 
@@ -140,6 +153,13 @@ struct ConfigOption: ParsableArguments {
     func open() throws -> WorkerContext {
         let settings = try load()
         let folders = WorkerFolders(root: settings.dataDirectory)
+        guard FileManager.default.fileExists(atPath: settings.dataDirectory) else {
+            // A typo in data_dir: starting the worker would not help (it refuses too).
+            throw CommandFailure(
+                "設定の data_dir（\(settings.dataDirectory)）がありません。設定ファイルの綴りを確かめてください。",
+                "the config's data_dir (\(settings.dataDirectory)) does not exist: check its spelling in the config.",
+                code: WorkerExit.cannotWork)
+        }
         guard FileManager.default.fileExists(atPath: folders.ledger) else {
             throw CommandFailure(
                 "\(folders.ledger) に台帳がまだありません。ワーカーを一度起動してください（systemctl start \(ActiveProfile.profile.executableName)@\(settings.agency)）。",

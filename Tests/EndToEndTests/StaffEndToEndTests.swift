@@ -262,6 +262,19 @@ struct StaffEndToEndTests {
                 $0.replacingOccurrences(of: "router_endpoint = ", with: "# router_endpoint = ")
             }])
             #expect(!missing.output.contains("router_endpoint.router_endpoint"))
+            // The staff's commands say the same in Japanese, and what to do.
+            let folder = (network.config(Self.saposute) as NSString).deletingLastPathComponent
+            let staffCases: [(String, String)] = [
+                ("data-dir.toml", "設定の data_dir（"),
+                ("unknown.toml", "設定ファイルに誤りがあります（直すのはシステム管理者です）: "),
+                ("no-such.toml", "がありません。パスを確かめてください。"),
+            ]
+            for (name, sentence) in staffCases {
+                let result = try await run(network, "tsunagi-saposute",
+                                           ["inbox", "--config", (folder as NSString).appendingPathComponent(name), "--lang", "ja"])
+                #expect(result.status == 2 && result.output.contains(sentence), "\(name): \(result.output)")
+                #expect(!result.output.contains("ワーカーを一度起動"), "\(name): \(result.output)")
+            }
             #expect(!FileManager.default.fileExists(atPath: (network.directory as NSString).appendingPathComponent("data/saposute.kochl")))
 
             // Two workers on one config: the second refuses.
