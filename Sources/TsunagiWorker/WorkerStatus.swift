@@ -57,7 +57,7 @@ struct WorkerStatus {
         let agency = context.settings.agency
         var lines = [context.names.name(agency, language) + (language == .ja ? "（\(agency)）" : "")]
         if !running {
-            lines.append(language.pick("ワーカー: 止まっています。答えや outbox のファイルは台帳に残り、起動すると送られます。",
+            lines.append(language.pick("ワーカー: 止まっています。回答や outbox のファイルは残っていて、ワーカーを起動すると送られます。",
                                        "worker: not running. Answers and outbox files wait and are sent when it starts."))
         } else if let state, state.connected {
             lines.append(language.pick("ワーカー: 動いています（pid \(state.pid)）。ルーターにつながっています（\(StaffWords.time(state.since, language)) から）。",
