@@ -125,6 +125,10 @@ struct StaffEndToEndTests {
             try await waitUntil("the router applied the completion") { try network.routerState("SK-C") == .completed }
             try await waitUntil("the sender heard of the acceptance") { try network.sentState(Self.peer, "SK-W") == .accepted }
 
+            // The destination's ledger has recorded what the router applied before it is counted.
+            try await waitUntil("the destination's ledger heard the router on every answer") {
+                try network.receivedState(Self.saposute, "SK-C") == .completed && network.ledger(Self.saposute).queuedAnswers().isEmpty
+            }
             let before = try network.ledger(Self.saposute).counts().events
             let refusals: [(AgencyID, [String], String)] = [
                 (Self.saposute, ["accept", "SK-D"], "SK-D は"),
