@@ -101,7 +101,7 @@ extension WorkerCommand {
         func run() throws {
             _ = options.language
             guard let referralID = AgencyAnswers.referralID(typed: id) else {
-                throw CommandFailure("'\(id)' は紹介IDではありません。", "'\(id)' is not a referral id.")
+                throw CommandFailure("「\(id)」は紹介IDではありません（英数字と . _ : -）。", "'\(id)' is not a referral id.")
             }
             let context = try options.open()
             guard let found = try context.ledger.referralCase(referralID) else {

@@ -318,7 +318,7 @@ extension WorkerCommand {
                 let day: CivilDate
                 if let date {
                     guard let parsed = CivilDate(date) else {
-                        throw CommandFailure("'\(date)' は日付ではありません。YYYY-MM-DD で書いてください。", "'\(date)' is not a date: write it as YYYY-MM-DD.")
+                        throw CommandFailure("「\(date)」は日付ではありません。2026-12-02 のように書いてください。", "'\(date)' is not a date: write it as YYYY-MM-DD.")
                     }
                     day = parsed
                 } else {
@@ -354,7 +354,7 @@ extension WorkerCommand {
 private func answer(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
     _ = options.language
     guard let id = AgencyAnswers.referralID(typed: text) else {
-        throw CommandFailure("'\(text)' は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
+        throw CommandFailure("「\(text)」は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
     }
     let context = try options.open()
     let verdict = try AgencyAnswers.give(transition, id: id, detail: detail, ledger: context.ledger,
