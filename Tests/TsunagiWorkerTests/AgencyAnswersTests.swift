@@ -180,6 +180,12 @@ import TsunagiStore
         #expect(StaffLanguage.resolve(option: "ja", environment: ["LANG": "C"]) == .ja)
     }
 
+    @Test func aRouterRefusalIsBracketedAsEachLanguageWrites() {
+        let sentence = "referral PS-1 is withdrawn"
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .ja) == "今の状態ではできない操作です（413 invalid-transition: referral PS-1 is withdrawn）")
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .en) == "the referral's state does not allow it (413 invalid-transition: referral PS-1 is withdrawn)")
+    }
+
     @Test func timesAreJapanTime() {
         #expect(StaffWords.time("2026-12-02T01:05:00.000Z", .ja) == "2026-12-02 10:05")
         #expect(StaffWords.day("2026-12-01T15:30:00Z").japanese == "12月2日")
