@@ -29,7 +29,7 @@ public enum AgencyAnswers {
     /// has no such referral). `outcomes` are the agency kind's words for `complete`.
     public static func check(_ transition: Transition, id: ReferralID, detail: String?, found: LedgerCase?,
                              outcomes: [String], names: AgencyNames) -> Verdict {
-        let detail = detail?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let detail = typed(transition, detail)
         if transition.requiresDetail, (detail ?? "").isEmpty {
             return .refused(transition == .complete
                 ? StaffSentence("完了には成果が必要です（--outcome \(outcomes.joined(separator: " / "))）。",
@@ -108,6 +108,14 @@ public enum AgencyAnswers {
             return .refused(StaffSentence(
                 "\(id) はまだ受け入れていません。完了の前に accept で受け入れてください。",
                 "\(id) has not been accepted yet: accept it before completing it."))
+        case .declined where transition == .withdraw:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が受け入れできないと回答済みです\(becauseJa)\(waiting)。受け入れられていないので、取り下げる必要はありません。",
+                "\(id) was declined on \(day.english) by \(whoEn)\(becauseEn)\(waitingEn); there is nothing to withdraw."))
+        case .completed where transition == .withdraw:
+            return .refused(StaffSentence(
+                "\(id) は\(day.japanese)に\(who)が完了（\(earlier ?? "")）として記録済みです\(waiting)。支援が終わった紹介は取り下げられません。",
+                "\(id) was completed on \(day.english) by \(whoEn) with the outcome \(earlier ?? "")\(waitingEn); a completed referral cannot be withdrawn."))
         case .declined:
             return .refused(StaffSentence(
                 "\(id) は\(day.japanese)に\(who)が受け入れできないと回答済みです\(becauseJa)\(waiting)。回答は変えられません。",
@@ -135,7 +143,7 @@ public enum AgencyAnswers {
     /// transaction (so no other answer slips in between).
     public static func give(_ transition: Transition, id: ReferralID, detail: String?, ledger: AgencyLedger,
                             outcomes: [String], names: AgencyNames) throws -> Verdict {
-        let trimmed = detail?.trimmingCharacters(in: .whitespacesAndNewlines)
+        let trimmed = typed(transition, detail)
         var verdict: Verdict?
         let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed) { found -> Verdict? in
             let checked = check(transition, id: id, detail: trimmed, found: found, outcomes: outcomes, names: names)
@@ -144,6 +152,19 @@ public enum AgencyAnswers {
             return checked
         }
         return stop ?? verdict ?? .refused(StaffSentence("\(id) を確かめられませんでした。", "could not check \(id)."))
+    }
+
+    /// The detail as staff typed it, trimmed; an outcome also in its plain form (NFKC), so that
+    /// `一般就労：農業` typed with a Japanese input method is the kind's `一般就労:農業`, as in the CSV.
+    static func typed(_ transition: Transition, _ detail: String?) -> String? {
+        let trimmed = detail?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return transition == .complete ? trimmed?.precomposedStringWithCompatibilityMapping : trimmed
+    }
+
+    /// A referral id as staff typed it: full-width letters and digits (`ＳＫ－００３３`) in their
+    /// plain form, as the CSV reads them.
+    public static func referralID(typed text: String) -> ReferralID? {
+        ReferralID(rawValue: text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping)
     }
 
     static func queuedSentence(_ transition: Transition, id: ReferralID, detail: String?) -> StaffSentence {

@@ -54,14 +54,19 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
     public let problems: [FileProblem]
     /// False when part of the file was sent all the same (its problems then say which part).
     public let nothingSent: Bool
+    /// The outbox did not read it (a link, a folder, a FIFO, a name that is not UTF-8…): its
+    /// problem says what to do instead of "fix it and drop it again under the same name".
+    public let unread: Bool
 
-    public init(_ problems: [FileProblem], nothingSent: Bool = true) {
+    public init(_ problems: [FileProblem], nothingSent: Bool = true, unread: Bool = false) {
         self.problems = problems
         self.nothingSent = nothingSent
+        self.unread = unread
     }
 
-    public init(japanese: String, english: String, place: FileProblem.Place = .file, nothingSent: Bool = true) {
-        self.init([FileProblem(place, japanese: japanese, english: english)], nothingSent: nothingSent)
+    public init(japanese: String, english: String, place: FileProblem.Place = .file, nothingSent: Bool = true,
+                unread: Bool = false) {
+        self.init([FileProblem(place, japanese: japanese, english: english)], nothingSent: nothingSent, unread: unread)
     }
 
     /// A sentence in one language only (kept for callers that have no translation yet).
@@ -77,7 +82,11 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
     public func errorFileText(for name: String) -> String {
         let count = problems.count
         let summary: String
-        if !nothingSent {
+        if unread {
+            // Said on the first line, which `status` shows; the problem below says what to do.
+            summary = "「\(name)」は読まずに rejected/ に移しました（何も送っていません）。\n"
+                + "\(name) was moved to rejected/ unread; nothing was sent."
+        } else if !nothingSent {
             summary = "「\(name)」の一部は送れませんでした（下記）。\n\(name) was only partly sent (see below)."
         } else if count == 1 {
             summary = "「\(name)」は送れませんでした。このファイルからは何も送っていません。直して、同じ名前で outbox に置き直してください。\n"

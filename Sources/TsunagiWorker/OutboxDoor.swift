@@ -43,7 +43,8 @@ public struct OutboxDoor: Sendable {
                 let reason = String(cString: strerror(failure))
                 return .refused(RejectionReason(
                     japanese: "ワーカーがこのファイルを開けません（\(reason)）。ワーカーのグループが読めるようにして置き直してください。",
-                    english: "the worker cannot open this file (\(reason)): make it readable by the worker's group and drop it again"))
+                    english: "the worker cannot open this file (\(reason)): make it readable by the worker's group and drop it again",
+                    unread: true))
             }
         }
         defer { close(fd) }
@@ -54,12 +55,14 @@ public struct OutboxDoor: Sendable {
         guard opened.st_nlink == 1 else {
             return .refused(RejectionReason(
                 japanese: "このファイルにはほかの場所にも名前があります（ハードリンク）。outbox はここに置かれたファイルしか受け取りません。リンクではなくコピーを置いてください。",
-                english: "this file has another name elsewhere (a hard link): the outbox takes only files placed in it; put a copy here, not a link"))
+                english: "this file has another name elsewhere (a hard link): the outbox takes only files placed in it; put a copy here, not a link",
+                unread: true))
         }
         guard opened.st_size <= Self.largestFile else {
             return .refused(RejectionReason(
                 japanese: "ファイルが大きすぎます（\(opened.st_size) バイト）。紹介のファイルは \(Self.largestFile / 1024 / 1024) MiB までです。分けて置いてください。",
-                english: "the file is too large (\(opened.st_size) bytes): an outbox file is at most \(Self.largestFile / 1024 / 1024) MiB; split it"))
+                english: "the file is too large (\(opened.st_size) bytes): an outbox file is at most \(Self.largestFile / 1024 / 1024) MiB; split it",
+                unread: true))
         }
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
@@ -97,7 +100,7 @@ public struct OutboxDoor: Sendable {
             (japanese, english) = ("これはデバイスファイルです。outbox は通常のファイルしか受け取りません（読んでいません）。ファイルとして保存して置いてください。",
                                    "this is a device file: the outbox takes only regular files (it was not read); save the referral as a file")
         }
-        return RejectionReason(japanese: japanese, english: english)
+        return RejectionReason(japanese: japanese, english: english, unread: true)
     }
 
     // MARK: Moving files out of the outbox
@@ -125,7 +128,7 @@ public struct OutboxDoor: Sendable {
             english: "the file's name is not UTF-8, so it was moved to rejected/ as \(safe), unread; its name's bytes: \(hex)"
                 + (shiftJIS.map { " (as Shift_JIS: \($0))" } ?? "") + ". Give it a UTF-8 name and drop it again")]
         problems += typeRefusal?.problems ?? []
-        try move(Self.cString(raw), shownAs: safe, to: safe, reason: RejectionReason(problems))
+        try move(Self.cString(raw), shownAs: safe, to: safe, reason: RejectionReason(problems, unread: true))
     }
 
     /// Moves a taken file to sent/; an earlier rejection of the same name is now settled and goes.

@@ -100,13 +100,13 @@ extension WorkerCommand {
 
         func run() throws {
             _ = options.language
-            guard let referralID = ReferralID(rawValue: id) else {
-                throw CommandFailure("'\(id)' は紹介IDではありません。", "'\(id)' is not a referral id.")
+            guard let referralID = AgencyAnswers.referralID(typed: id) else {
+                throw CommandFailure("「\(id)」は紹介IDではありません（英数字と . _ : -）。", "'\(id)' is not a referral id.")
             }
             let context = try options.open()
             guard let found = try context.ledger.referralCase(referralID) else {
-                throw CommandFailure("\(id) という紹介はこの機関の台帳にありません。inbox / sent で番号を確かめてください。",
-                                     "there is no referral \(id) in this agency's ledger: check the id with 'inbox' or 'sent'.")
+                throw CommandFailure("\(referralID) という紹介はこの機関の台帳にありません。inbox / sent で番号を確かめてください。",
+                                     "there is no referral \(referralID) in this agency's ledger: check the id with 'inbox' or 'sent'.")
             }
             if json {
                 try printJSON(ListingJSON.detail(found, context: context))

@@ -126,7 +126,7 @@ public enum StaffWords {
         let meaning = routerRefusal(code: code).text(language)
         let codeText = code.map { c in ErrorCode(rawValue: c).map { "\(c) \($0.name)" } ?? "\(c)" }
         let detail = [codeText, sentence].compactMap { $0 }.joined(separator: ": ")
-        return detail.isEmpty ? meaning : "\(meaning)（\(detail)）"
+        return detail.isEmpty ? meaning : language.pick("\(meaning)（\(detail)）", "\(meaning) (\(detail))")
     }
 
     // MARK: Times, in Japan time

@@ -130,10 +130,23 @@ struct ConfigOption: ParsableArguments {
     }
 
     func load() throws -> WorkerConfig {
+        let path = try configPath()
+        // The two mistakes staff can fix themselves, said in their language; the config's own
+        // mistakes are the operator's, quoted as they are.
+        guard FileManager.default.fileExists(atPath: path) else {
+            throw CommandFailure("設定ファイル \(path) がありません。パスを確かめてください。",
+                                 "there is no config file \(path): check the path.", code: WorkerExit.cannotWork)
+        }
+        guard FileManager.default.isReadableFile(atPath: path) else {
+            throw CommandFailure("設定ファイル \(path) を読めません。このアカウントが tsunagi グループに入っているか確かめてください（入れたら、ログインし直してください）。",
+                                 "cannot read the config file \(path): check that this account is in the tsunagi group (log in again once it is).",
+                                 code: WorkerExit.cannotWork)
+        }
         do {
-            return try WorkerConfig.load(path: try configPath())
+            return try WorkerConfig.load(path: path)
         } catch let error as ConfigError {
-            throw CommandFailure(StaffSentence("設定ファイルの誤り: \(error.message)", error.message), code: WorkerExit.cannotWork)
+            throw CommandFailure(StaffSentence("設定ファイルに誤りがあります（直すのはシステム管理者です）: \(error.message)", error.message),
+                                 code: WorkerExit.cannotWork)
         }
     }
 
@@ -141,6 +154,13 @@ struct ConfigOption: ParsableArguments {
     func open() throws -> WorkerContext {
         let settings = try load()
         let folders = WorkerFolders(root: settings.dataDirectory)
+        guard FileManager.default.fileExists(atPath: settings.dataDirectory) else {
+            // A typo in data_dir: starting the worker would not help (it refuses too).
+            throw CommandFailure(
+                "設定の data_dir（\(settings.dataDirectory)）がありません。設定ファイルの綴りを確かめてください。",
+                "the config's data_dir (\(settings.dataDirectory)) does not exist: check its spelling in the config.",
+                code: WorkerExit.cannotWork)
+        }
         guard FileManager.default.fileExists(atPath: folders.ledger) else {
             throw CommandFailure(
                 "\(folders.ledger) に台帳がまだありません。ワーカーを一度起動してください（systemctl start \(ActiveProfile.profile.executableName)@\(settings.agency)）。",
@@ -261,7 +281,8 @@ extension WorkerCommand {
     struct Decline: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Decline a referral that arrived, with a reason.")
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "Why this agency cannot take the person.") var reason: String
+        // Optional here so that a missing reason is refused in the staff's language (AgencyAnswers), not as a usage error.
+        @Option(help: "Why this agency cannot take the person (required).") var reason: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.decline, id: id, detail: reason, options: options) }
     }
@@ -271,7 +292,7 @@ extension WorkerCommand {
             CommandConfiguration(abstract: "Complete an accepted referral with its outcome (\(ActiveProfile.profile.outcomes.joined(separator: " / "))).")
         }
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "The outcome, from this agency kind's words.") var outcome: String
+        @Option(help: "The outcome, from this agency kind's words (required).") var outcome: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.complete, id: id, detail: outcome, options: options) }
     }
@@ -279,7 +300,7 @@ extension WorkerCommand {
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw a referral this agency sent, with a reason (until it is accepted).")
         @Argument(help: "The referral id.") var id: String
-        @Option(help: "Why the referral is withdrawn.") var reason: String
+        @Option(help: "Why the referral is withdrawn (required).") var reason: String?
         @OptionGroup var options: ConfigOption
         func run() throws { try answer(.withdraw, id: id, detail: reason, options: options) }
     }
@@ -298,7 +319,7 @@ extension WorkerCommand {
                 let day: CivilDate
                 if let date {
                     guard let parsed = CivilDate(date) else {
-                        throw CommandFailure("'\(date)' は日付ではありません。YYYY-MM-DD で書いてください。", "'\(date)' is not a date: write it as YYYY-MM-DD.")
+                        throw CommandFailure("「\(date)」は日付ではありません。2026-12-02 のように書いてください。", "'\(date)' is not a date: write it as YYYY-MM-DD.")
                     }
                     day = parsed
                 } else {
@@ -333,8 +354,8 @@ extension WorkerCommand {
 /// Checks an answer against the ledger and queues it, or refuses it with a sentence and exit 1.
 private func answer(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
     _ = options.language
-    guard let id = ReferralID(rawValue: text) else {
-        throw CommandFailure("'\(text)' は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
+    guard let id = AgencyAnswers.referralID(typed: text) else {
+        throw CommandFailure("「\(text)」は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
     }
     let context = try options.open()
     let verdict = try AgencyAnswers.give(transition, id: id, detail: detail, ledger: context.ledger,

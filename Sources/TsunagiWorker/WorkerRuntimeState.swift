@@ -81,10 +81,10 @@ final class DataDirectoryLock: Sendable {
         }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
             close(fd)
-            let holder = WorkerRuntimeState.read(from: folders).map { " (pid \($0.pid))" } ?? ""
+            let pid = WorkerRuntimeState.read(from: folders)?.pid
             throw StaffSentence(
-                "この設定の data_dir（\(folders.root)）では別のワーカーがすでに動いています\(holder)。同じ設定で二つ動かすことはできません。",
-                "another worker already runs on this config's data_dir (\(folders.root))\(holder): one worker per config.")
+                "この設定の data_dir（\(folders.root)）では別のワーカーがすでに動いています\(pid.map { "（pid \($0)）" } ?? "")。同じ設定で二つ動かすことはできません。",
+                "another worker already runs on this config's data_dir (\(folders.root))\(pid.map { " (pid \($0))" } ?? ""): one worker per config.")
         }
         // `status`, run by staff, opens it to see whether it is held: follow the folder's sharing.
         fchmod(fd, mode)

@@ -8,6 +8,8 @@ struct WorkerStatus {
     let running: Bool
     let state: WorkerRuntimeState?
     let outboxFiles: [String]
+    /// Hidden and `*.tmp` files, which the worker takes for copies being written and never sends.
+    let outboxLeftAlone: [String]
     let waitingForRouter: [LedgerReferral]
     let queuedAnswers: [QueuedAnswer]
     let awaitingAnswer: Int
@@ -35,7 +37,8 @@ struct WorkerStatus {
         }
         return WorkerStatus(
             running: DataDirectoryLock.isHeld(folders: folders), state: WorkerRuntimeState.read(from: folders),
-            outboxFiles: visibleFiles(folders.outbox),
+            outboxFiles: visibleFiles(folders.outbox).filter { !$0.hasSuffix(".tmp") },
+            outboxLeftAlone: OutboxDoor(folders: folders).waitingFiles().map(\.name),
             waitingForRouter: sent.filter { !$0.acknowledged }, queuedAnswers: try context.ledger.queuedAnswers(),
             awaitingAnswer: open.count, overdue: open.filter { context.isOverdue($0, today: today) }.count,
             refusedReferrals: sent.filter { $0.refusal != nil && isRecent($0.stateAt) },
@@ -57,7 +60,7 @@ struct WorkerStatus {
         let agency = context.settings.agency
         var lines = [context.names.name(agency, language) + (language == .ja ? "（\(agency)）" : "")]
         if !running {
-            lines.append(language.pick("ワーカー: 止まっています。答えや outbox のファイルは台帳に残り、起動すると送られます。",
+            lines.append(language.pick("ワーカー: 止まっています。回答や outbox のファイルは残っていて、ワーカーを起動すると送られます。",
                                        "worker: not running. Answers and outbox files wait and are sent when it starts."))
         } else if let state, state.connected {
             lines.append(language.pick("ワーカー: 動いています（pid \(state.pid)）。ルーターにつながっています（\(StaffWords.time(state.since, language)) から）。",
@@ -74,6 +77,11 @@ struct WorkerStatus {
         if !outboxFiles.isEmpty {
             waiting.append(language.pick("outbox のファイル \(outboxFiles.count) 件（\(outboxFiles.joined(separator: ", "))）",
                                          "\(outboxFiles.count) file(s) in the outbox (\(outboxFiles.joined(separator: ", ")))"))
+        }
+        if !outboxLeftAlone.isEmpty {
+            waiting.append(language.pick(
+                "outbox の書きかけとみなすファイル \(outboxLeftAlone.count) 件（\(outboxLeftAlone.joined(separator: ", "))）: 名前が . で始まるか .tmp で終わるファイルは送りません。書き終えたファイルなら名前を変えてください",
+                "\(outboxLeftAlone.count) file(s) in the outbox taken as still being written (\(outboxLeftAlone.joined(separator: ", "))): a name starting with . or ending in .tmp is never sent; rename a finished file"))
         }
         if !waitingForRouter.isEmpty {
             waiting.append(language.pick("ルーターの受付待ちの紹介 \(waitingForRouter.count) 件（\(waitingForRouter.map(\.referral.id.rawValue).joined(separator: ", "))）",
@@ -120,6 +128,7 @@ struct WorkerStatus {
             ] as [String: Any],
             "waiting": [
                 "outbox_files": outboxFiles,
+                "outbox_left_alone": outboxLeftAlone,
                 "referrals_not_taken_by_router": waitingForRouter.map(\.referral.id.rawValue),
                 "answers_not_sent": queuedAnswers.map { ["id": $0.referral.rawValue, "action": $0.transition.rawValue, "detail": optional($0.detail)] as [String: Any] },
                 "awaiting_answer": awaitingAnswer,

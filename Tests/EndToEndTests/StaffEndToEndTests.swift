@@ -125,6 +125,10 @@ struct StaffEndToEndTests {
             try await waitUntil("the router applied the completion") { try network.routerState("SK-C") == .completed }
             try await waitUntil("the sender heard of the acceptance") { try network.sentState(Self.peer, "SK-W") == .accepted }
 
+            // The destination's ledger has recorded what the router applied before it is counted.
+            try await waitUntil("the destination's ledger heard the router on every answer") {
+                try network.receivedState(Self.saposute, "SK-C") == .completed && network.ledger(Self.saposute).queuedAnswers().isEmpty
+            }
             let before = try network.ledger(Self.saposute).counts().events
             let refusals: [(AgencyID, [String], String)] = [
                 (Self.saposute, ["accept", "SK-D"], "SK-D は"),
@@ -133,6 +137,12 @@ struct StaffEndToEndTests {
                 (Self.peer, ["withdraw", "SK-W", "--reason", "本人の希望"], "受け入れ後は取り下げられません"),
                 (Self.peer, ["accept", "SK-D"], "受け入れ・辞退・完了は紹介先の"),
                 (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取下げは紹介元"),
+                // A reason or outcome left out is refused in Japanese too, not as a usage error.
+                (Self.saposute, ["decline", "SK-W"], "辞退には理由が必要です"),
+                (Self.saposute, ["complete", "SK-W"], "完了には成果が必要です（--outcome 就職 / 修学 / 職場体験）"),
+                (Self.peer, ["withdraw", "SK-W"], "取下げには理由が必要です"),
+                // An id typed full-width, as it may stand in the sheet, is the referral's id.
+                (Self.saposute, ["accept", "ＳＫ－Ｄ"], "受け入れできないと回答済みです（定員のため）"),
             ]
             for (agency, arguments, sentence) in refusals {
                 let result = try await staff(network, agency, arguments)
@@ -172,8 +182,12 @@ struct StaffEndToEndTests {
             try await waitUntil("the router applied the withdrawal") { try network.routerState("PS-R1") == .withdrawn }
             let accepted = try await staff(network, Self.saposute, ["accept", "PS-R1"])
             #expect(accepted.status == 0, "\(accepted.output)")
+            // A copy that never lost its temp name waits for ever: status says so.
+            try Data("{}".utf8).write(to: URL(fileURLWithPath: network.folder(Self.saposute, "outbox/紹介.csv.tmp")))
             let stopped = try await staff(network, Self.saposute, ["status"])
             #expect(stopped.status == 3 && stopped.output.contains("止まっています") && stopped.output.contains("PS-R1 の受け入れをルーターへ送信待ち"))
+            #expect(stopped.output.contains("outbox の書きかけとみなすファイル 1 件（紹介.csv.tmp）"), "\(stopped.output)")
+            #expect(!stopped.output.contains("outbox のファイル 1 件"), "\(stopped.output)")
 
             try await network.startWorker(Self.saposute)
             try await waitUntil("the router's refusal is in the ledger") { try !network.ledger(Self.saposute).refusedAnswers().isEmpty }
@@ -256,6 +270,19 @@ struct StaffEndToEndTests {
                 $0.replacingOccurrences(of: "router_endpoint = ", with: "# router_endpoint = ")
             }])
             #expect(!missing.output.contains("router_endpoint.router_endpoint"))
+            // The staff's commands say the same in Japanese, and what to do.
+            let folder = (network.config(Self.saposute) as NSString).deletingLastPathComponent
+            let staffCases: [(String, String)] = [
+                ("data-dir.toml", "設定の data_dir（"),
+                ("unknown.toml", "設定ファイルに誤りがあります（直すのはシステム管理者です）: "),
+                ("no-such.toml", "がありません。パスを確かめてください。"),
+            ]
+            for (name, sentence) in staffCases {
+                let result = try await run(network, "tsunagi-saposute",
+                                           ["inbox", "--config", (folder as NSString).appendingPathComponent(name), "--lang", "ja"])
+                #expect(result.status == 2 && result.output.contains(sentence), "\(name): \(result.output)")
+                #expect(!result.output.contains("ワーカーを一度起動"), "\(name): \(result.output)")
+            }
             #expect(!FileManager.default.fileExists(atPath: (network.directory as NSString).appendingPathComponent("data/saposute.kochl")))
 
             // Two workers on one config: the second refuses.

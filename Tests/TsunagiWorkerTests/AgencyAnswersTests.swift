@@ -87,6 +87,20 @@ import TsunagiStore
         #expect(verdict.isRefusal && verdict.sentence.japanese.contains("就職、修学、職場体験"))
     }
 
+    @Test func anOutcomeTypedFullWidthIsTheKindsWordAndAFullWidthIdIsTheId() throws {
+        let ledger = try openLedger()
+        let id = try received(ledger, "SK-0042")
+        let baseOutcomes = AgencyProfile.employmentBase.outcomes
+        _ = try give(ledger, .accept, id)
+        // A Japanese input method types the colon full-width; the kind's word has the plain one.
+        let verdict = try AgencyAnswers.give(.complete, id: id, detail: "一般就労：農業　", ledger: ledger,
+                                             outcomes: baseOutcomes, names: names)
+        #expect(!verdict.isRefusal, "\(verdict.sentence.japanese)")
+        #expect(try ledger.queuedAnswers().map(\.detail) == [nil, "一般就労:農業"])
+        #expect(AgencyAnswers.referralID(typed: "ＳＫ－００４２") == id)
+        #expect(AgencyAnswers.referralID(typed: "ＳＫ　００４２") == nil)
+    }
+
     @Test func withdrawAfterAcceptIsRefused() throws {
         let ledger = try openLedger()
         let referral = try Fixtures.referral(id: "SK-0038", from: "saposute.kochi", to: "peer-support.kochi")
@@ -96,6 +110,25 @@ import TsunagiStore
         let verdict = try give(ledger, .withdraw, referral.id, "本人の希望")
         #expect(verdict.isRefusal)
         #expect(verdict.sentence.japanese.hasPrefix("SK-0038 は12月2日に高知ひきこもりピアサポートセンター（本部）が受け入れ済みです"))
+        #expect(try ledger.queuedAnswers().isEmpty)
+    }
+
+    @Test func withdrawingADeclinedOrCompletedReferralSaysSoToTheSender() throws {
+        let ledger = try openLedger()
+        let declined = try Fixtures.referral(id: "SK-0043", from: "saposute.kochi", to: "peer-support.kochi")
+        let completed = try Fixtures.referral(id: "SK-0044", from: "saposute.kochi", to: "peer-support.kochi")
+        try ledger.recordSent(declined, sourceFile: "a.json")
+        try ledger.recordSent(completed, sourceFile: "b.json")
+        try ledger.apply(StatusUpdate(sequence: 1, referral: declined.id, state: .declined, actor: Self.peer,
+                                      at: "2026-12-02T01:00:00.000Z", detail: "定員のため"))
+        try ledger.apply(StatusUpdate(sequence: 2, referral: completed.id, state: .accepted, actor: Self.peer,
+                                      at: "2026-12-02T01:00:00.000Z", detail: nil))
+        try ledger.apply(StatusUpdate(sequence: 3, referral: completed.id, state: .completed, actor: Self.peer,
+                                      at: "2026-12-02T02:00:00.000Z", detail: "継続相談"))
+        let afterDecline = try give(ledger, .withdraw, declined.id, "本人の希望")
+        #expect(afterDecline.sentence.japanese == "SK-0043 は12月2日に高知ひきこもりピアサポートセンター（本部）が受け入れできないと回答済みです（定員のため）。受け入れられていないので、取り下げる必要はありません。")
+        let afterCompletion = try give(ledger, .withdraw, completed.id, "本人の希望")
+        #expect(afterCompletion.isRefusal && afterCompletion.sentence.japanese.hasSuffix("完了（継続相談）として記録済みです。支援が終わった紹介は取り下げられません。"))
         #expect(try ledger.queuedAnswers().isEmpty)
     }
 
@@ -145,6 +178,12 @@ import TsunagiStore
         #expect(StaffLanguage.resolve(option: nil, environment: ["LC_ALL": "ja_JP.UTF-8", "LANG": "C"]) == .ja)
         #expect(StaffLanguage.resolve(option: "en", environment: ["LANG": "ja_JP.UTF-8"]) == .en)
         #expect(StaffLanguage.resolve(option: "ja", environment: ["LANG": "C"]) == .ja)
+    }
+
+    @Test func aRouterRefusalIsBracketedAsEachLanguageWrites() {
+        let sentence = "referral PS-1 is withdrawn"
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .ja) == "今の状態ではできない操作です（413 invalid-transition: referral PS-1 is withdrawn）")
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .en) == "the referral's state does not allow it (413 invalid-transition: referral PS-1 is withdrawn)")
     }
 
     @Test func timesAreJapanTime() {

@@ -79,6 +79,12 @@ struct OutboxDoorTests {
         #expect(kind(path(folders.rejected, "cases")) == S_IFDIR)
         #expect(try errorText("pipe.csv").contains("FIFO"))
         #expect(try errorText("cases").contains("フォルダ"))
+        // What was never read is not to be "fixed and dropped again under the same name": its
+        // sentence says what to do instead.
+        for name in ["pipe.csv", "cases"] {
+            let text = try errorText(name)
+            #expect(text.hasPrefix("「\(name)」は読まずに rejected/ に移しました") && !text.contains("同じ名前で"), "\(text)")
+        }
         #expect(try FileManager.default.contentsOfDirectory(atPath: folders.outbox).isEmpty)
     }
 
@@ -107,6 +113,7 @@ struct OutboxDoorTests {
         #expect(moved.hasPrefix("renamed-") && moved.hasSuffix(".csv"))
         let error = try errorText(moved)
         #expect(error.contains("UTF-8 ではない") && error.contains("8F D0 89 EE") && error.contains("紹介.csv"))
+        #expect(!error.contains("同じ名前で"), "a renamed file is to be dropped again under a readable name")
     }
 
     @Test func aLongNameGetsItsErrorUnderAShortenedNameThatSaysWhichFile() throws {
