@@ -20,6 +20,9 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/LebJe/TOMLKit.git", from: "0.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -103,6 +106,18 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools"]),
         .testTarget(name: "FaultTests", dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "ZeroMQ"]),
+        // The web layer the desk and the console share: app builder, sessions, login, CSRF, layout.
+        .target(
+            name: "TsunagiWeb",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "TsunagiWebTests",
+            dependencies: ["TsunagiWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
