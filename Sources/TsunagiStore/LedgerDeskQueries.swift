@@ -1,0 +1,175 @@
+import Foundation
+import GRDB
+import TsunagiCore
+
+/// One line of a referral's history in an agency's ledger.
+public struct LedgerEvent: Sendable, Hashable {
+    public let state: HandoffState
+    /// The agency that caused the change.
+    public let actor: String
+    /// The staff member who gave this agency's answer, when it came from the desk.
+    public let staff: String?
+    public let at: String
+    public let detail: String?
+}
+
+/// A received referral in the inbox list: the routing facts the list shows, without the person.
+public struct InboxRow: Sendable, Hashable {
+    public let id: ReferralID
+    public let from: AgencyID
+    public let createdDay: CivilDate
+    public let receivedAt: String
+    public let state: HandoffState
+    public let needs: [Need]
+    public let ageBand: AgeBand
+    /// The due date the sender asked for, if any.
+    public let requestedDueDate: CivilDate?
+    public let queuedAnswer: Transition?
+}
+
+/// What ordering the inbox needs of one received referral.
+public struct InboxKey: Sendable, Hashable {
+    public let id: String
+    public let state: HandoffState
+    public let createdDay: CivilDate
+    public let requestedDueDate: CivilDate?
+    public let receivedAt: String
+}
+
+/// The reads the agency's desk makes: one referral, the waiting list, the history. Each reads only
+/// the rows and columns its page shows, so a page stays fast with a large ledger.
+extension AgencyLedger {
+    /// Received referrals that wait for this agency — delivered (to accept or decline) and accepted
+    /// (to complete) — with only what ordering them needs: id, state, created day, the due date the
+    /// sender asked for, and when it arrived. `inboxRows(_:)` reads the rest for the rows shown.
+    public func inboxOrder() throws -> [InboxKey] {
+        try pool.read { db in
+            var days: [String: CivilDate] = [:]
+            var keys: [InboxKey] = []
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT id, state, created_day, json_extract(CAST(routing AS TEXT), '$.due_date'), received_at
+                FROM received_referral WHERE state IN ('submitted', 'delivered', 'accepted')
+                """)
+            while let row = try cursor.next() {
+                let dayText: String = row[2]
+                guard let day = days[dayText] ?? CivilDate(dayText) else { continue }
+                days[dayText] = day
+                keys.append(InboxKey(id: row[0], state: HandoffState(rawValue: row[1]) ?? .delivered, createdDay: day,
+                                     requestedDueDate: (row[3] as String?).flatMap(CivilDate.init), receivedAt: row[4]))
+            }
+            return keys
+        }
+    }
+
+    /// The inbox rows of some received referrals (the ones a page shows), in the order given.
+    public func inboxRows(_ ids: [String]) throws -> [InboxRow] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try pool.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            return try Row.fetchAll(db, sql: """
+                SELECT r.id, r.from_agency, r.created_day, r.received_at, r.state,
+                       json_extract(CAST(r.routing AS TEXT), '$.needs') AS needs,
+                       json_extract(CAST(r.routing AS TEXT), '$.age_band') AS age_band,
+                       json_extract(CAST(r.routing AS TEXT), '$.due_date') AS due_date,
+                       (SELECT action FROM answer a WHERE a.referral_id = r.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+                FROM received_referral r WHERE r.id IN (\(marks))
+                """, arguments: StatementArguments(ids))
+        }
+        var byID: [String: InboxRow] = [:]
+        for row in rows {
+            guard let id = ReferralID(rawValue: row["id"]), let from = AgencyID(rawValue: row["from_agency"]),
+                  let created = CivilDate(row["created_day"] as String) else { continue }
+            // A JSON array of plain words, e.g. ["employment","place-to-belong"]: no decoder needed.
+            let needsText: String = row["needs"] ?? "[]"
+            let needs = needsText.split(whereSeparator: { $0 == "[" || $0 == "]" || $0 == "," || $0 == "\"" || $0 == " " })
+                .compactMap { Need(rawValue: String($0)) }
+            byID[id.rawValue] = InboxRow(
+                id: id, from: from, createdDay: created, receivedAt: row["received_at"],
+                state: HandoffState(rawValue: row["state"]) ?? .delivered, needs: needs,
+                ageBand: (row["age_band"] as String?).flatMap(AgeBand.init(rawValue:)) ?? .unknown,
+                requestedDueDate: (row["due_date"] as String?).flatMap(CivilDate.init),
+                queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+        }
+        return ids.compactMap { byID[$0] }
+    }
+
+    /// The personal parts of some received referrals (for the rows a page shows), by id.
+    public func receivedPersonalParts(_ ids: [ReferralID]) throws -> [ReferralID: [UInt8]] {
+        guard !ids.isEmpty else { return [:] }
+        return try pool.read { db in
+            let marks = Array(repeating: "?", count: ids.count).joined(separator: ",")
+            var parts: [ReferralID: [UInt8]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT id, personal FROM received_referral WHERE id IN (\(marks))",
+                                        arguments: StatementArguments(ids.map(\.rawValue))) {
+                if let id = ReferralID(rawValue: row["id"]) { parts[id] = Array(row["personal"] as Data) }
+            }
+            return parts
+        }
+    }
+
+    /// One received referral, or nil.
+    public func receivedEntry(_ id: ReferralID) throws -> LedgerReferral? {
+        try pool.read { db in
+            try Row.fetchOne(db, sql: """
+                SELECT r.routing, r.personal, r.state, r.state_at, r.detail,
+                       (SELECT action FROM answer a WHERE a.referral_id = r.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+                FROM received_referral r WHERE r.id = ?
+                """, arguments: [id.rawValue]).map { row in
+                LedgerReferral(referral: try Self.referral(from: row), direction: .received,
+                               state: HandoffState(rawValue: row["state"]) ?? .delivered, stateAt: row["state_at"],
+                               detail: row["detail"], acknowledged: true, refusal: nil, sourceFile: nil,
+                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            }
+        }
+    }
+
+    /// One sent referral, or nil.
+    public func sentEntry(_ id: ReferralID) throws -> LedgerReferral? {
+        try sentEntries(sql: "WHERE s.id = ?", arguments: [id.rawValue]).first
+    }
+
+    /// What this agency sent, newest first, at most `limit`; and how many there are in all.
+    public func recentSent(limit: Int) throws -> (entries: [LedgerReferral], total: Int) {
+        let entries = try sentEntries(sql: "ORDER BY s.recorded_at DESC, s.id DESC LIMIT ?", arguments: [limit])
+        let total = try pool.read { try Int.fetchOne($0, sql: "SELECT COUNT(*) FROM sent_referral") ?? 0 }
+        return (entries, total)
+    }
+
+    private func sentEntries(sql clause: String, arguments: StatementArguments) throws -> [LedgerReferral] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.source_file,
+                       (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
+                FROM sent_referral s \(clause)
+                """, arguments: arguments).map { row in
+                LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
+                               state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                               detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
+                               sourceFile: row["source_file"],
+                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+            }
+        }
+    }
+
+    /// The referral's history in this ledger, oldest first.
+    public func events(for id: ReferralID) throws -> [LedgerEvent] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT state, actor, staff, at, detail FROM local_event WHERE referral_id = ? ORDER BY at, seq",
+                             arguments: [id.rawValue]).map { row in
+                LedgerEvent(state: HandoffState(rawValue: row["state"]) ?? .submitted, actor: row["actor"], staff: row["staff"],
+                            at: row["at"], detail: row["detail"])
+            }
+        }
+    }
+
+    /// The router's sentences for this referral's answers it refused, newest first.
+    public func refusedAnswers(for id: ReferralID) throws -> [(transition: Transition, sentence: String)] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT action, error FROM answer WHERE referral_id = ? AND status = 'refused' ORDER BY answered_at DESC",
+                             arguments: [id.rawValue]).compactMap { row in
+                guard let transition = Transition(rawValue: row["action"]) else { return nil }
+                return (transition, row["error"] ?? "")
+            }
+        }
+    }
+}
