@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Hummingbird
 import TsunagiCore
 import TsunagiStore
@@ -32,52 +33,47 @@ struct InboxPage {
     }
 
     struct Item {
-        let key: InboxKey
         let dueDay: CivilDate
         let overdue: Bool
     }
 
     func rows(request: Request, context: WebContext) throws -> [String: Any] {
         let environment = desk.environment
+        let ledger = environment.ledger
         let language = context.language
         let today = environment.today()
         let calendar = environment.calendar
-        // Many referrals share a day: each day's due date is counted once.
-        var dueByDay: [CivilDate: CivilDate] = [:]
-        let items = try environment.ledger.inboxOrder().map { key in
-            let due = key.requestedDueDate ?? dueByDay[key.createdDay] ?? {
-                let due = calendar.adding(businessDays: environment.ackDueBusinessDays, to: key.createdDay)
-                dueByDay[key.createdDay] = due
-                return due
-            }()
-            return Item(key: key, dueDay: due, overdue: key.state.isUnacknowledged && today > due)
+        // The order of the whole list changes only when the ledger does (or the day): it is kept
+        // between requests, so the live refresh reads just the rows it shows.
+        let mark = try ledger.changeMark()
+        let inbox = try desk.inboxOrder.get(mark: mark, today: today) {
+            var dueByDay: [CivilDate: CivilDate] = [:]
+            for day in try ledger.inboxCreatedDays() {
+                dueByDay[day] = calendar.adding(businessDays: environment.ackDueBusinessDays, to: day)
+            }
+            return try ledger.inboxPage(dueByCreatedDay: dueByDay, today: today, limit: -1, offset: 0)
         }
-        let waiting = items.filter { $0.key.state.isUnacknowledged }.sorted { lhs, rhs in
-            if lhs.overdue != rhs.overdue { return lhs.overdue }
-            if lhs.dueDay != rhs.dueDay { return lhs.dueDay < rhs.dueDay }
-            return lhs.key.receivedAt < rhs.key.receivedAt
-        }
-        let accepted = items.filter { $0.key.state == .accepted }.sorted { $0.key.receivedAt < $1.key.receivedAt }
-        let pageCount = max(1, (waiting.count + Self.pageSize - 1) / Self.pageSize)
+        let pageCount = max(1, (inbox.waitingCount + Self.pageSize - 1) / Self.pageSize)
         let current = min(page(request), pageCount)
-        let shownItems = Array(waiting.dropFirst((current - 1) * Self.pageSize).prefix(Self.pageSize))
-        let shownAcceptedItems = Array(accepted.prefix(Self.pageSize))
-        let rowsByID = Dictionary(try environment.ledger.inboxRows(shownItems.map(\.key.id)).map { ($0.id.rawValue, $0) },
+        let pageEntries = Array(inbox.waiting.dropFirst((current - 1) * Self.pageSize).prefix(Self.pageSize))
+        let rowsByID = Dictionary(try ledger.inboxRows(pageEntries.map(\.id)).map { ($0.id.rawValue, $0) },
                                   uniquingKeysWith: { first, _ in first })
-        let shown = shownItems.compactMap { item in rowsByID[item.key.id].map { (item, $0) } }
-        let shownAccepted = try environment.ledger.inboxRows(shownAcceptedItems.map(\.key.id))
-        let personal = try environment.ledger.receivedPersonalParts(shown.map(\.1.id) + shownAccepted.map(\.id))
+        let shown = pageEntries.compactMap { entry in
+            rowsByID[entry.id].map { (Item(dueDay: entry.dueDay, overdue: today > entry.dueDay), $0) }
+        }
+        let shownAccepted = try ledger.inboxRows(Array(inbox.accepted.prefix(Self.pageSize)))
+        let personal = try ledger.receivedPersonalParts(shown.map(\.1.id) + shownAccepted.map(\.id))
         func personName(_ id: ReferralID) -> String {
             personal[id].flatMap(PersonalPart.fields)?["name"] ?? language.pick("（読めません）", "(unreadable)")
         }
         func queued(_ row: InboxRow) -> String? {
             row.queuedAnswer.map { language.pick("「\(DeskWords.answer($0, .ja))」を送信中", "'\(DeskWords.answer($0, .en))' being sent") }
         }
-        let overdueCount = waiting.filter(\.overdue).count
+        let overdueCount = inbox.overdueCount
         var values: [String: Any] = [
             "summary": language.pick(
-                "返事待ち \(waiting.count) 件（うち期限切れ \(overdueCount) 件）、受け入れ中 \(accepted.count) 件。",
-                "\(waiting.count) awaiting an answer (\(overdueCount) overdue), \(accepted.count) accepted and in progress."),
+                "返事待ち \(inbox.waitingCount) 件（うち期限切れ \(overdueCount) 件）、受け入れ中 \(inbox.acceptedCount) 件。",
+                "\(inbox.waitingCount) awaiting an answer (\(overdueCount) overdue), \(inbox.acceptedCount) accepted and in progress."),
             "hasWaiting": !shown.isEmpty,
             "waitingCaption": language.pick("返事を待っている紹介", "Referrals awaiting an answer"),
             "headings": [language.pick("紹介ID", "Referral"), language.pick("氏名", "Name"), language.pick("紹介元", "From"),
@@ -134,5 +130,17 @@ struct InboxPage {
         if item.dueDay == today { return language.pick("\(day)（今日まで）", "\(day) (today)") }
         let left = calendar.businessDays(from: today, to: item.dueDay)
         return language.pick("\(day)（あと \(left) 営業日）", "\(day) (\(left) business day\(left == 1 ? "" : "s") left)")
+    }
+}
+
+/// The inbox's order as last computed, with the ledger's change mark and the day it holds for.
+final class InboxOrderCache: Sendable {
+    private let cached = Mutex<(mark: Int64, today: CivilDate, slice: InboxSlice)?>(nil)
+
+    func get(mark: Int64, today: CivilDate, compute: () throws -> InboxSlice) throws -> InboxSlice {
+        if let hit = cached.withLock({ $0 }), hit.mark == mark, hit.today == today { return hit.slice }
+        let slice = try compute()
+        cached.withLock { $0 = (mark, today, slice) }
+        return slice
     }
 }

@@ -27,37 +27,78 @@ public struct InboxRow: Sendable, Hashable {
     public let queuedAnswer: Transition?
 }
 
-/// What ordering the inbox needs of one received referral.
-public struct InboxKey: Sendable, Hashable {
-    public let id: String
-    public let state: HandoffState
-    public let createdDay: CivilDate
-    public let requestedDueDate: CivilDate?
-    public let receivedAt: String
+/// One page of the inbox: ids in order (with their due days), and the counts.
+public struct InboxSlice: Sendable {
+    public let waiting: [(id: String, dueDay: CivilDate)]
+    public let waitingCount: Int
+    public let overdueCount: Int
+    public let accepted: [String]
+    public let acceptedCount: Int
 }
 
 /// The reads the agency's desk makes: one referral, the waiting list, the history. Each reads only
 /// the rows and columns its page shows, so a page stays fast with a large ledger.
 extension AgencyLedger {
-    /// Received referrals that wait for this agency — delivered (to accept or decline) and accepted
-    /// (to complete) — with only what ordering them needs: id, state, created day, the due date the
-    /// sender asked for, and when it arrived. `inboxRows(_:)` reads the rest for the rows shown.
-    public func inboxOrder() throws -> [InboxKey] {
+    /// The newest local event's number: it grows with every change to a referral in this ledger, so
+    /// a view computed at one value holds until it moves.
+    public func changeMark() throws -> Int64 {
+        try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM local_event") ?? 0 }
+    }
+
+    /// The days on which the referrals still waiting for this agency were created (for their due dates).
+    public func inboxCreatedDays() throws -> [CivilDate] {
         try pool.read { db in
-            var days: [String: CivilDate] = [:]
-            var keys: [InboxKey] = []
-            let cursor = try Row.fetchCursor(db, sql: """
-                SELECT id, state, created_day, json_extract(CAST(routing AS TEXT), '$.due_date'), received_at
-                FROM received_referral WHERE state IN ('submitted', 'delivered', 'accepted')
-                """)
-            while let row = try cursor.next() {
-                let dayText: String = row[2]
-                guard let day = days[dayText] ?? CivilDate(dayText) else { continue }
-                days[dayText] = day
-                keys.append(InboxKey(id: row[0], state: HandoffState(rawValue: row[1]) ?? .delivered, createdDay: day,
-                                     requestedDueDate: (row[3] as String?).flatMap(CivilDate.init), receivedAt: row[4]))
+            try String.fetchAll(db, sql: """
+                SELECT DISTINCT created_day FROM received_referral WHERE state IN ('submitted', 'delivered', 'accepted')
+                """).compactMap(CivilDate.init)
+        }
+    }
+
+    /// One page of the inbox, ordered in SQL so that a page costs the same with ten thousand
+    /// referrals as with ten: the unanswered ones, overdue first (due before `today`), then by due
+    /// day and arrival; `dueByCreatedDay` gives the due day of a referral whose sender set none.
+    /// Also the accepted ones (waiting for 完了), oldest first, up to `limit`.
+    public func inboxPage(dueByCreatedDay: [CivilDate: CivilDate], today: CivilDate, limit: Int, offset: Int) throws -> InboxSlice {
+        try pool.read { db in
+            var arguments: [any DatabaseValueConvertible] = []
+            var values: [String] = []
+            for (day, due) in dueByCreatedDay {
+                values.append("(?, ?)")
+                arguments.append(day.description)
+                arguments.append(due.description)
             }
-            return keys
+            if values.isEmpty { values.append("(NULL, NULL)") }
+            let waiting = """
+                WITH due(day, due) AS (VALUES \(values.joined(separator: ", "))),
+                waiting AS (
+                    SELECT r.id, r.received_at,
+                           -- Parse the routing only when the sender set a due date (a byte search first).
+                           COALESCE(CASE WHEN instr(r.routing, CAST('"due_date"' AS BLOB)) > 0
+                                         THEN json_extract(CAST(r.routing AS TEXT), '$.due_date') END, due.due) AS due_day
+                    FROM received_referral r LEFT JOIN due ON due.day = r.created_day
+                    WHERE r.state IN ('submitted', 'delivered'))
+                """
+            // One pass: the counts ride along as window aggregates over all the rows.
+            let page = try Row.fetchAll(db, sql: waiting + """
+                 SELECT id, due_day, COUNT(*) OVER () AS total, SUM(due_day < ?) OVER () AS overdue FROM waiting
+                 ORDER BY due_day < ? DESC, due_day, received_at, id LIMIT ? OFFSET ?
+                """, arguments: StatementArguments(arguments + [today.description, today.description, limit, offset]))
+            var counts = page.first.map { (total: $0["total"] as Int, overdue: $0["overdue"] as Int? ?? 0) }
+            if counts == nil, offset > 0 {
+                // Past the last page: count without the rows.
+                let row = try Row.fetchOne(db, sql: waiting + " SELECT COUNT(*), COALESCE(SUM(due_day < ?), 0) FROM waiting",
+                                           arguments: StatementArguments(arguments + [today.description]))
+                counts = (row?[0] ?? 0, row?[1] ?? 0)
+            }
+            let accepted = try String.fetchAll(db, sql: """
+                SELECT id FROM received_referral WHERE state = 'accepted' ORDER BY received_at, id LIMIT ?
+                """, arguments: [limit])
+            let acceptedCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE state = 'accepted'") ?? 0
+            return InboxSlice(
+                waiting: page.compactMap { row in
+                    (row[1] as String?).flatMap(CivilDate.init).map { (id: row[0] as String, dueDay: $0) }
+                },
+                waitingCount: counts?.total ?? 0, overdueCount: counts?.overdue ?? 0, accepted: accepted, acceptedCount: acceptedCount)
         }
     }
 
