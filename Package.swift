@@ -126,7 +126,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "TsunagiDeskTests",
-            dependencies: ["TsunagiDesk", "TsunagiWeb", "TsunagiWorker", "TsunagiStore", "TsunagiCore",
+            dependencies: ["TsunagiDesk", "TsunagiWeb", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime",
                            .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(
             name: "DeskBrowserTests",

@@ -159,6 +159,23 @@ struct DeskPageTests {
         }
     }
 
+    @Test func anAnswerThatIsNoButtonIsABadRequest() async throws {
+        let fixture = try DeskFixture()
+        try fixture.receive("PS-1", name: "山田 太郎")
+        try await fixture.application().test(.router) { client in
+            var desk = DeskClient(client)
+            _ = try await desk.logIn()
+            for answer in ["received", "approve", ""] {
+                let response = try await desk.post("/referrals/PS-1/answer", [("answer", answer)])
+                #expect(response.status == .badRequest, "\(answer)")
+                #expect(String(buffer: response.body).contains("返事の種類が分かりません"))
+            }
+            let unknown = try await desk.post("/referrals/NO-SUCH/answer", [("answer", "accept")])
+            #expect(unknown.status == .notFound)
+            #expect(try fixture.ledger.queuedAnswers().isEmpty)
+        }
+    }
+
     @Test func completeNeedsAnOutcomeFromTheKindsWords() async throws {
         let fixture = try DeskFixture()
         try fixture.receive("PS-1", name: "山田 太郎")
