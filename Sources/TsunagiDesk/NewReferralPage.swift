@@ -12,8 +12,8 @@ struct NewReferralPage {
 
     func register(on pages: RouterGroup<WebContext>) {
         pages.get("/new") { request, context in
-            var form = FormData()
-            form = FormData(fields: [("consent_recorded_by", context.userName ?? "")])
+            // The staff member who is logged in usually recorded the consent too.
+            let form = FormData(fields: [("consent_recorded_by", context.userName ?? "")])
             return await render(form: form, id: newID(), errors: [:], request: request, context: context, status: .ok)
         }
         pages.post("/new") { request, context in
@@ -198,7 +198,7 @@ struct NewReferralPage {
             } else if !column.allowedValues.isEmpty {
                 field("select", name, column.heading, required: false, options: column.allowedValues.map { ($0, $0) })
             } else {
-                field("text", name, column.heading, required: column.key == "name", inputType: column.key == "contact" ? "text" : "text")
+                field("text", name, column.heading, required: column.key == "name")
             }
         }
 

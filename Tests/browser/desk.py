@@ -11,6 +11,7 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -38,7 +39,9 @@ for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-s
     options.add_argument(flag)
 driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
 driver.set_page_load_timeout(30)
-wait = WebDriverWait(driver, 30, poll_frequency=0.1)
+# A page being replaced by the next one leaves stale elements behind: look again, do not fail.
+wait = WebDriverWait(driver, 30, poll_frequency=0.1,
+                     ignored_exceptions=(StaleElementReferenceException, NoSuchElementException))
 
 
 def shot(name):
