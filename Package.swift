@@ -28,8 +28,10 @@ let package = Package(
         // The router's /metrics: swift-metrics recorded into swift-prometheus, served by Hummingbird.
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // The only target that sees C: libzmq from Debian's libzmq3-dev. No pkgConfig: Debian's
@@ -111,8 +113,9 @@ let package = Package(
         .target(
             name: "TsunagiWorker",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ", "TsunagiDesk", "TsunagiWeb",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +132,33 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "TsunagiSealing"]),
         .testTarget(name: "FaultTests", dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "ZeroMQ"]),
+        // The web layer the desk and the console share: app builder, sessions, login, CSRF, layout.
+        .target(
+            name: "TsunagiWeb",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        // The agency's desk: its pages on the worker's ledger, grouped by page.
+        .target(
+            name: "TsunagiDesk",
+            dependencies: [
+                "TsunagiWeb", "TsunagiCore", "TsunagiStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "TsunagiDeskTests",
+            dependencies: ["TsunagiDesk", "TsunagiWeb", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "DeskBrowserTests",
+            dependencies: ["TsunagiTestSupport", "TsunagiStore", "TsunagiCore"]),
+        .testTarget(
+            name: "TsunagiWebTests",
+            dependencies: ["TsunagiWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
         .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]

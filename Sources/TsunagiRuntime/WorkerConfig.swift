@@ -19,6 +19,8 @@ public struct WorkerConfig: Sendable {
     /// This agency's sealing secret key files (.seal.key, mode 0600): the current one first, then
     /// earlier ones kept to open what was sealed to them before a rotation.
     public var sealingSecretKeyPaths: [String] = []
+    /// The staff's web desk (`[desk]`); nil when the config has no `[desk]` table or turns it off.
+    public var desk: DeskConfig?
 
     public init(agency: AgencyID, routerEndpoint: String, routerPublicKey: String, secretKeyPath: String,
                 dataDirectory: String, registryPath: String? = nil, logLevel: String = "info") {
@@ -41,6 +43,8 @@ public struct WorkerConfig: Sendable {
         var log_level: String?
         /// The agency's sealing secret keys, current first (docs/OPERATIONS.md, "Sealing keys").
         var sealing_secret_keys: [String]?
+        /// The staff's web desk; no `[desk]` table means no desk.
+        var desk: DeskConfig.File?
 
         /// Every key a worker config may hold — the properties above, read off a blank instance so
         /// that a new setting is known as soon as it is declared. Any other key is refused by name:
@@ -82,6 +86,9 @@ public struct WorkerConfig: Sendable {
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
         config.sealingSecretKeyPaths = (file.sealing_secret_keys ?? []).map { ConfigFile.resolve($0, relativeTo: path) }
+        if let desk = file.desk {
+            config.desk = try DeskConfig(desk, configPath: path, dataDirectory: config.dataDirectory)
+        }
         return config
     }
 

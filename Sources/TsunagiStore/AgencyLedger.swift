@@ -48,7 +48,10 @@ public struct LedgerAnswer: Sendable, Hashable {
 /// One change of a referral as the ledger keeps it (append-only).
 public struct LedgerEvent: Sendable, Hashable {
     public let state: HandoffState
+    /// The agency that caused the change.
     public let actor: AgencyID?
+    /// The staff member who gave this agency's answer, when it came from the desk.
+    public let staff: String?
     public let at: String
     public let detail: String?
 }
@@ -282,10 +285,12 @@ public final class AgencyLedger: Sendable {
 
     /// Queues an answer for the daemon to send. Asking again for the same answer is harmless; an
     /// answer the router refused may be given again (with another reason or outcome).
-    public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date()) throws(AnswerRefusal) {
+    /// `staff` names the staff member who gave it (the desk's login); it goes into the event.
+    public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, staff: String? = nil,
+                            at now: Date = Date()) throws(AnswerRefusal) {
         let refusal: AnswerRefusal?
         do {
-            refusal = try queueAnswer(transition, for: id, detail: detail, at: now) { found -> AnswerRefusal? in
+            refusal = try queueAnswer(transition, for: id, detail: detail, staff: staff, at: now) { found -> AnswerRefusal? in
                 guard let found, (found.entry.direction == .sent) == (transition == .withdraw) else {
                     return .unknownReferral(id, transition)
                 }
@@ -302,17 +307,17 @@ public final class AgencyLedger: Sendable {
 
     /// Queues an answer unless `check`, which sees the referral as the ledger holds it inside the
     /// same transaction, returns a refusal; then nothing is queued and the refusal is returned.
-    public func queueAnswer<Refusal>(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date(),
-                                     check: (LedgerCase?) -> Refusal?) throws -> Refusal? {
+    public func queueAnswer<Refusal>(_ transition: Transition, for id: ReferralID, detail: String?, staff: String? = nil,
+                                     at now: Date = Date(), check: (LedgerCase?) -> Refusal?) throws -> Refusal? {
         try pool.write { db -> Refusal? in
             if let refusal = check(try Self.fetchCase(db, id)) { return refusal }
             try db.execute(sql: """
-                INSERT INTO answer(referral_id, action, detail, queued_at) VALUES (?, ?, ?, ?)
+                INSERT INTO answer(referral_id, action, detail, queued_at, staff) VALUES (?, ?, ?, ?, ?)
                 ON CONFLICT(referral_id, action) DO UPDATE SET
                     detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL,
-                    error_code = NULL, answered_at = NULL
+                    error_code = NULL, answered_at = NULL, staff = excluded.staff
                 WHERE answer.status = 'refused'
-                """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now)])
+                """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now), staff])
             return nil
         }
     }
@@ -346,8 +351,10 @@ public final class AgencyLedger: Sendable {
                                at now: Date = Date()) throws {
         let timestamp = Timestamps.iso(now)
         try pool.write { db in
-            let detail = try String.fetchOne(db, sql: "SELECT detail FROM answer WHERE referral_id = ? AND action = ?",
-                                             arguments: [id.rawValue, transition.rawValue])
+            let answer = try Row.fetchOne(db, sql: "SELECT detail, staff FROM answer WHERE referral_id = ? AND action = ?",
+                                          arguments: [id.rawValue, transition.rawValue])
+            let detail: String? = answer?["detail"]
+            let staff: String? = answer?["staff"]
             try db.execute(sql: "UPDATE answer SET status = 'done', answered_at = ? WHERE referral_id = ? AND action = ? AND status = 'queued'",
                            arguments: [timestamp, id.rawValue, transition.rawValue])
             guard db.changesCount > 0 else { return }
@@ -356,7 +363,8 @@ public final class AgencyLedger: Sendable {
             try db.execute(sql: "UPDATE \(table) SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE id = ? AND state != ?",
                            arguments: [state.rawValue, timestamp, detail, id.rawValue, state.rawValue])
             if db.changesCount > 0 {
-                try Self.appendEvent(db, id: id, direction: direction, state: state, actor: actor, at: timestamp, detail: detail)
+                try Self.appendEvent(db, id: id, direction: direction, state: state, actor: actor, at: timestamp, detail: detail,
+                                     staff: staff)
             }
         }
     }
@@ -463,10 +471,10 @@ public final class AgencyLedger: Sendable {
         } else {
             return nil
         }
-        let events = try Row.fetchAll(db, sql: "SELECT state, actor, at, detail FROM local_event WHERE referral_id = ? ORDER BY seq",
+        let events = try Row.fetchAll(db, sql: "SELECT state, actor, staff, at, detail FROM local_event WHERE referral_id = ? ORDER BY seq",
                                       arguments: [id.rawValue]).compactMap { row -> LedgerEvent? in
             guard let state = HandoffState(rawValue: row["state"]) else { return nil }
-            return LedgerEvent(state: state, actor: AgencyID(rawValue: row["actor"]), at: row["at"], detail: row["detail"])
+            return LedgerEvent(state: state, actor: AgencyID(rawValue: row["actor"]), staff: row["staff"], at: row["at"], detail: row["detail"])
         }
         return LedgerCase(entry: entry, events: events, answers: answers)
     }
@@ -537,9 +545,10 @@ public final class AgencyLedger: Sendable {
     }
 
     static func appendEvent(_ db: Database, id: ReferralID, direction: LedgerEntry.Direction, state: HandoffState,
-                            actor: AgencyID, at: String, detail: String?, routerSequence: Int64? = nil) throws {
+                            actor: AgencyID, at: String, detail: String?, routerSequence: Int64? = nil,
+                            staff: String? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO local_event(referral_id, direction, state, actor, at, detail, router_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id.rawValue, direction.rawValue, state.rawValue, actor.rawValue, at, detail, routerSequence])
+            INSERT INTO local_event(referral_id, direction, state, actor, at, detail, router_sequence, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id.rawValue, direction.rawValue, state.rawValue, actor.rawValue, at, detail, routerSequence, staff])
     }
 }

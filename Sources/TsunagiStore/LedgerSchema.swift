@@ -85,6 +85,12 @@ enum LedgerSchema {
         migrator.registerMigration("v3: the sealed personal part of each sent referral") { db in
             try LedgerSealing.createTables(db)
         }
+        migrator.registerMigration("v4: the staff member who gave an answer") { db in
+            try db.execute(sql: """
+                ALTER TABLE answer ADD COLUMN staff TEXT;
+                ALTER TABLE local_event ADD COLUMN staff TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -62,7 +62,7 @@ public struct WorkerCommand: AsyncParsableCommand {
             abstract: "The \(profile.kind) agency's Tsunagi worker (\(profile.japaneseName)): hands people off to other agencies and answers hand-offs to this one.",
             version: TsunagiVersion.current,
             subcommands: [Run.self, Submit.self, Inbox.self, Show.self, Accept.self, Decline.self, Complete.self, Withdraw.self,
-                          Sent.self, Status.self, Ledger.self])
+                          Sent.self, Status.self, Ledger.self, DeskCommand.self])
     }
 
     public init() {}
@@ -238,7 +238,7 @@ extension WorkerCommand {
                 logger.critical("cannot start", metadata: ["error": "\(error)"])
                 throw CommandFailure(StaffSentence("起動できません: \(error)", "cannot start: \(error)"), code: WorkerExit.cannotWork)
             }
-            try await WorkerService(daemon: daemon, logger: logger).runUntilSignalled()
+            try await WorkerService(daemon: daemon, logger: logger).runWithDeskUntilSignalled()
         }
     }
 

@@ -250,6 +250,8 @@ final class WorkerEvents: RouterClientDelegate {
     /// Answers handed to the client and not yet answered by the router (keys), so that the
     /// queue poll does not hand them over again.
     private let inFlight = Mutex<Set<String>>([])
+    /// Whether the client is connected to the router now (the desk's header shows it).
+    var isConnected: Bool { state.snapshot.connected }
 
     init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger, state: WorkerStateWriter) {
         self.agency = agency

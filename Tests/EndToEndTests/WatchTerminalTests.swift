@@ -77,7 +77,7 @@ import TsunagiTools
         let tmux = Tmux()
         defer { try? tmux.run(["kill-server"]) }
         let exitFile = net.directory + "/watch-exit"
-        let tsunagi = try BuiltExecutables.path("tsunagi")
+        let tsunagi = BuiltExecutables.path("tsunagi")
         let command = tsunagi + " watch --config " + net.routerConfigPath
             + "; echo $? > " + exitFile + "; stty -a > " + exitFile + ".stty"
         try tmux.run(["new-session", "-d", "-s", "watch", "-x", "\(size.columns)", "-y", "\(size.rows)", command])
