@@ -61,6 +61,13 @@ let package = Package(
                 "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiRouter", "ZeroMQ",
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
             ]),
+        // The coordinators' web console (`tsunagi console`): its pages grouped by page, their models and templates.
+        .target(
+            name: "TsunagiConsole",
+            dependencies: [
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiTools", "TsunagiWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "tsunagi-router",
             dependencies: [
@@ -71,8 +78,9 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime", "TsunagiConsole", "TsunagiWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(name: "TsunagiCoreTests", dependencies: ["TsunagiCore"]),
@@ -118,6 +126,12 @@ let package = Package(
         .testTarget(
             name: "TsunagiWebTests",
             dependencies: ["TsunagiWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "TsunagiConsoleTests",
+            dependencies: [
+                "TsunagiConsole", "TsunagiWeb", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]
