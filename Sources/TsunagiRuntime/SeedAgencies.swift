@@ -17,7 +17,7 @@ public enum SeedAgencies {
         Entry(id: AgencyID("saposute.kochi"), kind: "saposute", name: "こうち若者サポートステーション", region: "中央", ackDueBusinessDays: 3),
         Entry(id: AgencyID("saposute.nankoku"), kind: "saposute", name: "なんこく若者サポートステーション", region: "中央", ackDueBusinessDays: 3),
         Entry(id: AgencyID("employment-base.chubu"), kind: "employment-base", name: "就労体験拠点 中部（NPO法人ブルースター）", region: "中央", ackDueBusinessDays: 5),
-        Entry(id: AgencyID("employment-base.tobu"), kind: "employment-base", name: "就労体験拠点 東部（高知県知的障害者育成会）", region: "安芸", ackDueBusinessDays: 5),
+        Entry(id: AgencyID("employment-base.tobu"), kind: "employment-base", name: "就労体験拠点 東部（高知県知的障害者育成会）", region: "中央", ackDueBusinessDays: 5),
         Entry(id: AgencyID("employment-base.seibu"), kind: "employment-base", name: "就労体験拠点 西部（NPO法人幡多ウェルフェアネット）", region: "幡多", ackDueBusinessDays: 5),
         Entry(id: AgencyID("welfare-office.aki"), kind: "welfare-office", name: "安芸福祉保健所", region: "安芸", ackDueBusinessDays: 2),
         Entry(id: AgencyID("welfare-office.chuo-east"), kind: "welfare-office", name: "中央東福祉保健所", region: "中央", ackDueBusinessDays: 2),

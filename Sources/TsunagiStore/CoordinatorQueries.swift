@@ -11,21 +11,28 @@ public struct DayReferral: Sendable, Hashable {
     public let submittedAt: String
 }
 
-/// One agency's counts for a period, as the prefecture's tables use them.
-public struct AgencyPeriodCounts: Sendable, Hashable, Codable {
-    public let agency: AgencyID
-    /// Referrals sent that reached their destination (delivered, accepted, declined or completed; not
-    /// withdrawn): each is one destination.
-    public var referralsOut: Int = 0
-    /// Referrals addressed to the agency that reached it.
-    public var referralsIn: Int = 0
-    /// Accepted, whether or not since completed.
-    public var accepted: Int = 0
-    public var declined: Int = 0
-    /// Completed referrals by the outcome the destination recorded.
-    public var completedByOutcome: [String: Int] = [:]
+/// Referrals created in a period that share sender, destination, state, outcome, municipality and
+/// age band: the report counts from these (TsunagiTools' PeriodReport holds the counting rules).
+public struct PeriodGroup: Sendable, Hashable {
+    public let from: AgencyID
+    public let to: AgencyID
+    public let state: HandoffState
+    /// The outcome the destination recorded, for completed referrals only.
+    public let outcome: String?
+    public let municipality: String
+    public let ageBand: AgeBand
+    public let count: Int
 
-    public init(agency: AgencyID) { self.agency = agency }
+    public init(from: AgencyID, to: AgencyID, state: HandoffState, outcome: String?, municipality: String,
+                ageBand: AgeBand, count: Int) {
+        self.from = from
+        self.to = to
+        self.state = state
+        self.outcome = outcome
+        self.municipality = municipality
+        self.ageBand = ageBand
+        self.count = count
+    }
 }
 
 extension StoreReader {
@@ -64,41 +71,23 @@ extension StoreReader {
         }
     }
 
-    /// The period's counts per agency, aggregated in SQL over created_day so a fiscal year of a
-    /// million referrals takes seconds, not minutes.
-    public func periodCounts(from first: CivilDate, through last: CivilDate) throws -> [AgencyID: AgencyPeriodCounts] {
+    /// Every referral created in the period (Japan time), grouped, in SQL over the covering
+    /// referral_day index so a fiscal year of a million referrals takes seconds, not minutes.
+    public func periodGroups(from first: CivilDate, through last: CivilDate) throws -> [PeriodGroup] {
         try database.read { db in
-            var counts: [AgencyID: AgencyPeriodCounts] = [:]
-            func update(_ agency: String, _ change: (inout AgencyPeriodCounts) -> Void) {
-                guard let id = AgencyID(rawValue: agency) else { return }
-                change(&counts[id, default: AgencyPeriodCounts(agency: id)])
-            }
-            // One pass over the covering created_day index. A referral reached its destination once
-            // the destination's worker held it: delivered, accepted, declined or completed. A withdrawn
-            // hand-off did not connect the person, so it is not a destination reached.
-            for row in try Row.fetchAll(db, sql: """
-                SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome, COUNT(*)
+            try Row.fetchAll(db, sql: """
+                SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome,
+                       municipality, age_band, COUNT(*)
                 FROM referral
-                WHERE created_day BETWEEN ? AND ? AND state IN ('delivered', 'accepted', 'declined', 'completed')
-                GROUP BY from_agency, to_agency, state, outcome
-                """, arguments: [first.description, last.description]) {
-                let state = HandoffState(rawValue: row[2])
-                let number: Int = row[4]
-                update(row[0]) { $0.referralsOut += number }
-                update(row[1]) { counts in
-                    counts.referralsIn += number
-                    switch state {
-                    case .accepted: counts.accepted += number
-                    case .completed:
-                        counts.accepted += number
-                        let outcome = (row[3] as String?)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                        counts.completedByOutcome[outcome.isEmpty ? "不明" : outcome, default: 0] += number
-                    case .declined: counts.declined += number
-                    default: break
-                    }
-                }
+                WHERE created_day BETWEEN ? AND ?
+                GROUP BY from_agency, to_agency, state, outcome, municipality, age_band
+                """, arguments: [first.description, last.description]
+            ).compactMap { row in
+                guard let from = AgencyID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
+                      let state = HandoffState(rawValue: row[2]) else { return nil }
+                return PeriodGroup(from: from, to: to, state: state, outcome: row[3], municipality: row[4],
+                                   ageBand: AgeBand(rawValue: row[5]) ?? .unknown, count: row[6])
             }
-            return counts
         }
     }
 }

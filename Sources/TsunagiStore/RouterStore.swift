@@ -252,14 +252,14 @@ struct BatchWriter {
         // the common case, costs one statement instead of two.
         try db.cachedStatement(sql: """
             INSERT INTO referral(id, from_agency, to_agency, created_at, created_day, submitted_at, due_day, needs,
-                                 routing, personal, state, state_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
+                                 routing, personal, state, state_at, municipality, age_band)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)
             ON CONFLICT(id) DO NOTHING
             """).execute(arguments: [
                 routing.id.rawValue, routing.from.rawValue, routing.to.rawValue, routing.createdAt,
                 createdDay.description, timestamp, dueDay.description,
                 routing.needs.map(\.rawValue).joined(separator: ","),
-                routingJSON, personal, timestamp,
+                routingJSON, personal, timestamp, routing.municipality, routing.ageBand.rawValue,
             ])
         guard db.changesCount == 0 else {
             try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)

@@ -49,71 +49,21 @@ public enum PendingView {
         return String(decoding: (try? encoder.encode(items)) ?? Data("[]".utf8), as: UTF8.self)
     }
 
-    /// A plain table. With `width` (a terminal's columns) long ids and agency names are shortened so
-    /// each row fits on one line; without it nothing is cut (for pipes and logs).
-    public static func table(_ items: [PendingItem], width: Int? = nil, colour: Bool = false) -> String {
-        let header = ["ID", "FROM", "TO", "NEEDS", "STATE", "AGE", "DUE"]
-        var rows = items.map { item in
-            [item.id.rawValue, item.from.rawValue, item.to.rawValue,
-             item.needs.map(\.rawValue).joined(separator: ","), item.state.rawValue,
-             "\(item.ageBusinessDays)", item.dueDay.description + (item.overdue ? "!" : "")]
-        }
-        if width != nil {
-            rows = rows.map { row in
-                [row[0], AgencyAbbreviation.short(row[1]), AgencyAbbreviation.short(row[2]),
-                 NeedAbbreviation.short(row[3]), row[4], row[5], row[6]]
-            }
-        }
-        var widths = header.indices.map { column in ([header] + rows).map { $0[column].count }.max() ?? 0 }
-        if let width { widths = fit(widths, into: width) }
-        var lines = [format(header, widths)]
-        for (item, row) in zip(items, rows) {
-            let line = format(row, widths)
-            lines.append(colour && item.overdue ? "\u{1B}[1;31m" + line + "\u{1B}[0m" : line)
-        }
+    /// A plain table with every id in full and, when the registry is at hand, the agencies'
+    /// Japanese names; nothing is cut (for pipes, logs and wide terminals). `tsunagi watch` lays
+    /// the same rows out to fit its screen.
+    public static func table(_ items: [PendingItem], names: AgencyDirectory? = nil) -> String {
+        let layout = WatchLayout(items: items, names: names, width: 10_000)
+        var lines = layout.headings
+        for item in items { lines += layout.lines(for: item) }
         if items.isEmpty { lines.append("(nothing unacknowledged)") }
         let overdueCount = items.filter(\.overdue).count
         lines.append("\(items.count) unacknowledged, \(overdueCount) overdue (age and due in business days; ! = overdue)")
         return lines.joined(separator: "\n") + "\n"
     }
-
-    /// Shrinks columns until the row fits `total`: first the id and needs (the agencies matter most
-    /// to a coordinator), then the widest of id, from, to and needs.
-    static func fit(_ widths: [Int], into total: Int) -> [Int] {
-        var widths = widths
-        let phases: [(columns: [Int], minimum: [Int: Int])] = [
-            ([0, 3], [0: 14, 3: 10]),
-            ([0, 1, 2, 3], [0: 8, 1: 8, 2: 8, 3: 5]),
-        ]
-        for phase in phases {
-            while widths.reduce(0, +) + widths.count - 1 > total {
-                guard let widest = phase.columns.filter({ widths[$0] > phase.minimum[$0]! })
-                    .max(by: { widths[$0] < widths[$1] }) else { break }
-                widths[widest] -= 1
-            }
-        }
-        return widths
-    }
-
-    static func format(_ cells: [String], _ widths: [Int]) -> String {
-        zip(cells, widths).map { cell, width in
-            let text = cell.count > width ? String(cell.prefix(max(width - 1, 0))) + "~" : cell
-            return text.padding(toLength: width, withPad: " ", startingAt: 0)
-        }.joined(separator: " ").trimmingCharacters(in: .whitespaces)
-    }
 }
 
-/// Shorter agency kinds for narrow terminals: `welfare-office.susaki` → `welfare.susaki`.
-enum AgencyAbbreviation {
-    static let kinds = ["peer-support.": "peer.", "employment-base.": "emp.", "welfare-office.": "welfare.",
-                        "municipality.": "muni.", "regional-support-center": "regional-center"]
-
-    static func short(_ id: String) -> String {
-        for (long, short) in kinds where id.hasPrefix(long) { return short + id.dropFirst(long.count) }
-        return id
-    }
-}
-
+/// Shorter need words for narrow terminals: `place-to-belong` → `place`.
 enum NeedAbbreviation {
     static let needs = ["employment": "job", "place-to-belong": "place", "medical": "med", "mental-health": "mental",
                         "family-support": "family", "living-support": "living", "schooling": "school", "other": "other"]

@@ -3,15 +3,32 @@ import TsunagiCore
 import TsunagiRuntime
 import TsunagiStore
 
-/// `tsunagi report --period …`: per agency, the counts of the prefecture's tables.
+/// `tsunagi report --period …`: the counts of the prefecture's tables, per agency and by
+/// municipality, region and age band. The counting rules (docs/REPORTS.md):
+/// - a referral belongs to the period of the day it was created (Japan time);
+/// - 他機関へのつなぎ counts the sender's referrals that the destination accepted or completed, one
+///   per destination: one person accepted by three agencies counts 3;
+/// - declined, withdrawn and still-unanswered referrals are counted beside it, never inside it;
+/// - a destination received a referral once its worker held it (delivered, accepted, declined or
+///   completed).
 public struct PeriodReport: Sendable, Codable {
     public struct Row: Sendable, Codable, Hashable {
         public let agency: AgencyID
         /// The agency's Japanese name from the registry (its id when the registry does not list it).
         public let name: String
-        /// 他機関へのつなぎ: counted by destinations reached, so one person handed to three agencies counts 3.
+        public let kind: String
+        public let region: String
+        /// 他機関へのつなぎ: referrals out the destination accepted or completed, one per destination.
         public let referralsOut: Int
+        /// Referrals out the destination declined: beside つなぎ, never in it.
+        public let declinedOut: Int
+        /// Referrals out the agency withdrew.
+        public let withdrawnOut: Int
+        /// Referrals out still waiting for the destination's answer (submitted or delivered).
+        public let awaitingOut: Int
+        /// Referrals addressed to the agency that reached its worker.
         public let referralsIn: Int
+        /// Accepted, whether or not since completed.
         public let accepted: Int
         public let declined: Int
         public let completedByOutcome: [String: Int]
@@ -19,10 +36,60 @@ public struct PeriodReport: Sendable, Codable {
         public var completed: Int { completedByOutcome.values.reduce(0, +) }
 
         enum CodingKeys: String, CodingKey {
-            case agency, name, accepted, declined
+            case agency, name, kind, region, accepted, declined
             case referralsOut = "referrals_out"
+            case declinedOut = "declined_out"
+            case withdrawnOut = "withdrawn_out"
+            case awaitingOut = "awaiting_out"
             case referralsIn = "referrals_in"
             case completedByOutcome = "completed_by_outcome"
+        }
+    }
+
+    /// Every referral created in the period falls in exactly one of the four columns, so the
+    /// rows of a breakdown add up to the total.
+    public struct Tally: Sendable, Codable, Hashable {
+        /// The municipality, region or age band ("不明" when unknown).
+        public let name: String
+        /// つなぎ: accepted or completed by the destination.
+        public var connected = 0
+        public var declined = 0
+        public var withdrawn = 0
+        /// Submitted or delivered, no answer yet.
+        public var awaiting = 0
+
+        public init(name: String) { self.name = name }
+
+        public var referrals: Int { connected + declined + withdrawn + awaiting }
+
+        mutating func add(_ state: HandoffState, _ count: Int) {
+            switch state {
+            case .accepted, .completed: connected += count
+            case .declined: declined += count
+            case .withdrawn: withdrawn += count
+            case .submitted, .delivered: awaiting += count
+            }
+        }
+
+        enum CodingKeys: String, CodingKey { case name, connected, declined, withdrawn, awaiting, referrals }
+
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decode(String.self, forKey: .name)
+            connected = try container.decode(Int.self, forKey: .connected)
+            declined = try container.decode(Int.self, forKey: .declined)
+            withdrawn = try container.decode(Int.self, forKey: .withdrawn)
+            awaiting = try container.decode(Int.self, forKey: .awaiting)
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(name, forKey: .name)
+            try container.encode(connected, forKey: .connected)
+            try container.encode(declined, forKey: .declined)
+            try container.encode(withdrawn, forKey: .withdrawn)
+            try container.encode(awaiting, forKey: .awaiting)
+            try container.encode(referrals, forKey: .referrals)
         }
     }
 
@@ -35,25 +102,111 @@ public struct PeriodReport: Sendable, Codable {
     public let period: String
     public let first: CivilDate
     public let last: CivilDate
+    /// Agencies by kind, then region, then id.
     public let rows: [Row]
+    /// By the person's municipality, in the order of the local-government codes.
+    public let byMunicipality: [Tally]
+    /// By the region of the sending agency (the one that counts the つなぎ).
+    public let byRegion: [Tally]
+    /// By the person's age band.
+    public let byAgeBand: [Tally]
+    public let total: Tally
+
+    enum CodingKeys: String, CodingKey {
+        case period, first, last, rows, total
+        case byMunicipality = "by_municipality"
+        case byRegion = "by_region"
+        case byAgeBand = "by_age_band"
+    }
+
+    static let unknown = "不明"
 
     /// The table's column labels, as the prefecture's tables word them.
-    public static let labels = (agency: "機関", referralsOut: "他機関へのつなぎ（つながった先数）", referralsIn: "他機関からのつなぎ",
-                                accepted: "受入", declined: "辞退", completed: "完了", outcomes: "完了の内訳")
+    public static let labels = (
+        agency: "機関", kind: "種別", region: "圏域",
+        referralsOut: "他機関へのつなぎ（つながった先数）", declinedOut: "紹介先が辞退", withdrawnOut: "取り下げ",
+        awaitingOut: "回答待ち", referralsIn: "他機関からの紹介（受付）", accepted: "受入", declined: "辞退", completed: "完了",
+        outcomes: "完了の内訳")
+
+    /// The breakdowns' column labels.
+    public static let tallyLabels = (referrals: "紹介", connected: "つなぎ（受入・完了）", declined: "辞退", withdrawn: "取り下げ",
+                                     awaiting: "回答待ち")
 
     public static func build(period: ReportPeriod, reader: StoreReader, registry: AgencyDirectory?) throws -> PeriodReport {
-        let counts = try reader.periodCounts(from: period.first, through: period.last)
+        build(period: period, groups: try reader.periodGroups(from: period.first, through: period.last), registry: registry)
+    }
+
+    static func build(period: ReportPeriod, groups: [PeriodGroup], registry: AgencyDirectory?) -> PeriodReport {
+        struct Counts {
+            var out = Tally(name: "")
+            var referralsIn = 0, accepted = 0, declined = 0
+            var outcomes: [String: Int] = [:]
+        }
+        var counts: [AgencyID: Counts] = [:]
+        var municipalities: [String: Tally] = [:], regions: [String: Tally] = [:], ageBands: [AgeBand: Tally] = [:]
+        var total = Tally(name: "合計")
+        func region(of agency: AgencyID) -> String {
+            let region = registry?[agency]?.region ?? ""
+            return region.isEmpty ? unknown : region
+        }
+        for group in groups {
+            counts[group.from, default: Counts()].out.add(group.state, group.count)
+            total.add(group.state, group.count)
+            let municipality = group.municipality.trimmingCharacters(in: .whitespaces)
+            municipalities[municipality, default: Tally(name: municipality.isEmpty ? unknown : municipality)].add(group.state, group.count)
+            let senderRegion = region(of: group.from)
+            regions[senderRegion, default: Tally(name: senderRegion)].add(group.state, group.count)
+            ageBands[group.ageBand, default: Tally(name: group.ageBand.japaneseLabel)].add(group.state, group.count)
+            // The destination's side: what reached its worker and what it answered.
+            guard group.state != .submitted, group.state != .withdrawn else { continue }
+            var destination = counts[group.to, default: Counts()]
+            destination.referralsIn += group.count
+            switch group.state {
+            case .accepted: destination.accepted += group.count
+            case .completed:
+                destination.accepted += group.count
+                let outcome = group.outcome?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+                destination.outcomes[outcome.isEmpty ? unknown : outcome, default: 0] += group.count
+            case .declined: destination.declined += group.count
+            default: break
+            }
+            counts[group.to] = destination
+        }
         // Every registered agency appears, with zeros when it had no referrals: a table with a row
         // missing reads as an agency that did not report.
         let agencies = Set(counts.keys).union(registry?.entries.keys.map { $0 } ?? [])
-        let rows = agencies.sorted().map { agency in
-            let count = counts[agency] ?? AgencyPeriodCounts(agency: agency)
-            return Row(agency: agency, name: registry?[agency]?.name ?? agency.rawValue,
-                       referralsOut: count.referralsOut, referralsIn: count.referralsIn, accepted: count.accepted,
-                       declined: count.declined, completedByOutcome: count.completedByOutcome)
-        }
-        return PeriodReport(period: period.label, first: period.first, last: period.last, rows: rows)
+        let rows = agencies.map { agency in
+            let count = counts[agency] ?? Counts()
+            let entry = registry?[agency]
+            return Row(agency: agency, name: entry?.name ?? agency.rawValue, kind: entry?.kind ?? "", region: entry?.region ?? "",
+                       referralsOut: count.out.connected, declinedOut: count.out.declined, withdrawnOut: count.out.withdrawn,
+                       awaitingOut: count.out.awaiting, referralsIn: count.referralsIn, accepted: count.accepted,
+                       declined: count.declined, completedByOutcome: count.outcomes)
+        }.sorted { AgencyOrder.agencyPrecedes(($0.kind, $0.region, $0.agency), ($1.kind, $1.region, $1.agency)) }
+        let byMunicipality = municipalities.sorted {
+            AgencyOrder.municipalityRank($0.key) < AgencyOrder.municipalityRank($1.key)
+        }.map(\.value)
+        let byRegion = regions.sorted {
+            AgencyOrder.regionRank($0.key == unknown ? "" : $0.key) < AgencyOrder.regionRank($1.key == unknown ? "" : $1.key)
+        }.map(\.value)
+        let byAgeBand = AgeBand.allCases.compactMap { ageBands[$0] }
+        return PeriodReport(period: period.label, first: period.first, last: period.last, rows: rows,
+                            byMunicipality: byMunicipality, byRegion: byRegion, byAgeBand: byAgeBand, total: total)
     }
+
+    /// The rows' sums, for the table's last line.
+    var rowTotals: (out: Int, declinedOut: Int, withdrawnOut: Int, awaitingOut: Int, in: Int, accepted: Int, declined: Int, completed: Int) {
+        rows.reduce(into: (0, 0, 0, 0, 0, 0, 0, 0)) { sum, row in
+            sum.0 += row.referralsOut; sum.1 += row.declinedOut; sum.2 += row.withdrawnOut; sum.3 += row.awaitingOut
+            sum.4 += row.referralsIn; sum.5 += row.accepted; sum.6 += row.declined; sum.7 += row.completed
+        }
+    }
+
+    func kindLabel(_ row: Row) -> String { AgencyOrder.kindLabels[row.kind] ?? row.kind }
+
+    /// The byte order mark that makes Excel read a CSV file as UTF-8 (without it, Japanese Excel
+    /// reads CP932 and shows mojibake).
+    public static let byteOrderMark = "\u{FEFF}"
 
     public func render(_ format: Format) -> String {
         switch format {
@@ -62,30 +215,66 @@ public struct PeriodReport: Sendable, Codable {
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
         case .csv:
-            let l = Self.labels
-            var lines = [["期間", "機関ID", l.agency, l.referralsOut, l.referralsIn, l.accepted, l.declined, l.completed, l.outcomes]
-                .map(csvField).joined(separator: ",")]
-            for row in rows {
-                lines.append([period, row.agency.rawValue, row.name, "\(row.referralsOut)", "\(row.referralsIn)", "\(row.accepted)",
-                              "\(row.declined)", "\(row.completed)", outcomeText(row)].map(csvField).joined(separator: ","))
-            }
-            return lines.joined(separator: "\r\n") + "\r\n"
+            return Self.byteOrderMark + csvLines().map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\r\n") + "\r\n"
         case .markdown:
-            let l = Self.labels
-            var lines = [
-                "# つなぎ集計 \(period)（\(first)〜\(last)）", "",
-                "| \(l.agency) | \(l.referralsOut) | \(l.referralsIn) | \(l.accepted) | \(l.declined) | \(l.completed) | \(l.outcomes) |",
-                "|---|---:|---:|---:|---:|---:|---|",
-            ]
-            for row in rows {
-                lines.append("| \(row.name) | \(row.referralsOut) | \(row.referralsIn) | \(row.accepted) | \(row.declined) | \(row.completed) | \(outcomeText(row)) |")
-            }
-            let total = rows.reduce(into: (0, 0, 0, 0, 0)) { sum, row in
-                sum.0 += row.referralsOut; sum.1 += row.referralsIn; sum.2 += row.accepted; sum.3 += row.declined; sum.4 += row.completed
-            }
-            lines.append("| 合計 | \(total.0) | \(total.1) | \(total.2) | \(total.3) | \(total.4) | |")
-            return lines.joined(separator: "\n") + "\n"
+            return markdown()
         }
+    }
+
+    /// The CSV's lines: the agency table, then each breakdown under a heading line of its own.
+    func csvLines() -> [[String]] {
+        let l = Self.labels
+        var lines = [["期間", "機関ID", l.agency, l.kind, l.region, l.referralsOut, l.declinedOut, l.withdrawnOut, l.awaitingOut,
+                      l.referralsIn, l.accepted, l.declined, l.completed, l.outcomes]]
+        for row in rows {
+            lines.append([period, row.agency.rawValue, row.name, kindLabel(row), row.region, "\(row.referralsOut)",
+                          "\(row.declinedOut)", "\(row.withdrawnOut)", "\(row.awaitingOut)", "\(row.referralsIn)",
+                          "\(row.accepted)", "\(row.declined)", "\(row.completed)", outcomeText(row)])
+        }
+        let sums = rowTotals
+        lines.append([period, "", "合計", "", "", "\(sums.out)", "\(sums.declinedOut)", "\(sums.withdrawnOut)", "\(sums.awaitingOut)",
+                      "\(sums.in)", "\(sums.accepted)", "\(sums.declined)", "\(sums.completed)", ""])
+        let t = Self.tallyLabels
+        for (title, tallies) in breakdowns {
+            lines.append([])
+            lines.append(["期間", title, t.referrals, t.connected, t.declined, t.withdrawn, t.awaiting])
+            for tally in tallies + [total] {
+                lines.append([period, tally.name, "\(tally.referrals)", "\(tally.connected)", "\(tally.declined)",
+                              "\(tally.withdrawn)", "\(tally.awaiting)"])
+            }
+        }
+        return lines
+    }
+
+    var breakdowns: [(String, [Tally])] {
+        [("市町村", byMunicipality), ("圏域（紹介元）", byRegion), ("年代", byAgeBand)]
+    }
+
+    func markdown() -> String {
+        let l = Self.labels
+        var lines = [
+            "# つなぎ集計 \(period)（\(first)〜\(last)）", "",
+            "## 機関別", "",
+            "| \(l.agency) | \(l.kind) | \(l.region) | \(l.referralsOut) | \(l.declinedOut) | \(l.withdrawnOut) | \(l.awaitingOut) | \(l.referralsIn) | \(l.accepted) | \(l.declined) | \(l.completed) | \(l.outcomes) |",
+            "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        ]
+        for row in rows {
+            lines.append("| \(row.name) | \(kindLabel(row)) | \(row.region) | \(row.referralsOut) | \(row.declinedOut) | \(row.withdrawnOut) | \(row.awaitingOut) | \(row.referralsIn) | \(row.accepted) | \(row.declined) | \(row.completed) | \(outcomeText(row)) |")
+        }
+        let sums = rowTotals
+        lines.append("| 合計 | | | \(sums.out) | \(sums.declinedOut) | \(sums.withdrawnOut) | \(sums.awaitingOut) | \(sums.in) | \(sums.accepted) | \(sums.declined) | \(sums.completed) | |")
+        let t = Self.tallyLabels
+        for (title, tallies) in breakdowns {
+            lines += ["", "## \(title)別", "",
+                      "| \(title) | \(t.referrals) | \(t.connected) | \(t.declined) | \(t.withdrawn) | \(t.awaiting) |",
+                      "|---|---:|---:|---:|---:|---:|"]
+            for tally in tallies + [total] {
+                lines.append("| \(tally.name) | \(tally.referrals) | \(tally.connected) | \(tally.declined) | \(tally.withdrawn) | \(tally.awaiting) |")
+            }
+        }
+        lines += ["", "つなぎは紹介先が受け入れた（または完了した）紹介を、つながった先の数で数えます（1人が3機関に受け入れられたら3）。"
+                  + "辞退・取り下げ・回答待ちは別に示し、つなぎには含めません。期間は紹介を作成した日（日本時間）で区切ります。"]
+        return lines.joined(separator: "\n") + "\n"
     }
 
     /// "就職 173、修学 31", most frequent first.
@@ -94,7 +283,12 @@ public struct PeriodReport: Sendable, Codable {
             .map { "\($0.key) \($0.value)" }.joined(separator: "、")
     }
 
+    /// One CSV field: quoted when it holds a comma, quote or line break; text that Excel would
+    /// take for a formula (a municipality typed as "=…") gets a leading apostrophe.
     func csvField(_ text: String) -> String {
-        text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        var text = text
+        if let first = text.first, "=+-@\t".contains(first) { text = "'" + text }
+        return text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" })
+            ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
     }
 }

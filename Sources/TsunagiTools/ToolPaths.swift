@@ -39,6 +39,8 @@ public struct AgencyDirectory: Sendable {
         public let id: AgencyID
         public let name: String
         public let region: String
+        /// The registry's kind (peer-support, saposute, …): reports order agencies by it.
+        public var kind: String = ""
         /// Listed with a public key: it runs a worker and sends daily ledger reports.
         public let runsWorker: Bool
     }
@@ -59,6 +61,7 @@ public struct AgencyDirectory: Sendable {
             var id: String
             var name: String
             var region: String?
+            var kind: String?
             var public_key: String?
         }
     }
@@ -69,7 +72,10 @@ public struct AgencyDirectory: Sendable {
             guard let id = AgencyID(rawValue: entry.id) else {
                 throw ConfigError("\(path): '\(entry.id)' is not an agency id (lower-case ASCII like saposute.kochi)")
             }
-            return Entry(id: id, name: entry.name, region: entry.region ?? "", runsWorker: !(entry.public_key ?? "").isEmpty)
+            var directoryEntry = Entry(id: id, name: entry.name, region: entry.region ?? "",
+                                       runsWorker: !(entry.public_key ?? "").isEmpty)
+            directoryEntry.kind = entry.kind ?? ""
+            return directoryEntry
         })
     }
 }

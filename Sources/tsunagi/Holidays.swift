@@ -4,16 +4,20 @@ import TsunagiTools
 /// `tsunagi holidays YEAR`: the days off the business-day calendar uses, for an operator to check.
 struct Holidays: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the national holidays and New Year closing days (年末年始) the calendar uses in a year.")
+        abstract: "List the national holidays and New Year closing days (年末年始) the calendar uses in a year.",
+        discussion: "The last line counts only the days that fall on a weekday. Exit status: 0 listed, 64 a year before 1949.")
 
     @Argument(help: "The year, e.g. 2025.")
     var year: Int
+
+    @Flag(help: "JSON for scripts.")
+    var json = false
 
     func validate() throws {
         guard (1949...9999).contains(year) else { throw ValidationError("the holiday law applies from 1949: give a year from 1949") }
     }
 
     func run() {
-        print(HolidayList.render(year: year), terminator: "")
+        print(json ? HolidayList.json(year: year) : HolidayList.render(year: year), terminator: "")
     }
 }

@@ -6,7 +6,8 @@ import TsunagiTools
 /// `tsunagi pending`: unacknowledged referrals once, overdue first.
 struct Pending: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List referrals not yet accepted or declined, overdue first, with age in business days.")
+        abstract: "List referrals not yet accepted or declined, overdue first, with age in business days.",
+        discussion: "Exit status: 0 listed (also when nothing is unacknowledged), 2 a bad agency id, store or registry.")
 
     @OptionGroup var location: StoreLocationOptions
 
@@ -22,10 +23,11 @@ struct Pending: ParsableCommand {
     func run() throws {
         let paths = try location.paths()
         let agencyFilter = try parseAgency(agency)
-        let items = try reportingFailures {
-            try PendingView.items(reader: StoreReader(path: paths.store), agency: agencyFilter, overdueOnly: overdue)
+        let (items, names) = try reportingFailures {
+            (try PendingView.items(reader: StoreReader(path: paths.store), agency: agencyFilter, overdueOnly: overdue),
+             try paths.loadDirectoryIfPresent())
         }
-        print(json ? PendingView.json(items) : PendingView.table(items), terminator: json ? "\n" : "")
+        print(json ? PendingView.json(items) : PendingView.table(items, names: names), terminator: json ? "\n" : "")
     }
 }
 

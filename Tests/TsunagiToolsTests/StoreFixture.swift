@@ -23,19 +23,20 @@ final class StoreFixture {
     var reader: StoreReader { get throws { try StoreReader(path: path) } }
 
     static func routing(_ id: String, from: String, to: String, created: CivilDate, hour: Int = 10,
-                        needs: [Need] = [.employment]) -> Routing {
+                        needs: [Need] = [.employment], municipality: String = "須崎市", ageBand: AgeBand = .twenties) -> Routing {
         let hh = hour < 10 ? "0\(hour)" : "\(hour)"
         return Routing(
             id: ReferralID(rawValue: id)!, from: AgencyID(rawValue: from)!, to: AgencyID(rawValue: to)!,
-            createdAt: "\(created)T\(hh):00:00+09:00", needs: needs, ageBand: .twenties, sex: .unknown,
-            municipality: "須崎市", consent: Consent(basis: .person, obtainedOn: created, recordedBy: "相談員A"))
+            createdAt: "\(created)T\(hh):00:00+09:00", needs: needs, ageBand: ageBand, sex: .unknown,
+            municipality: municipality, consent: Consent(basis: .person, obtainedOn: created, recordedBy: "相談員A"))
     }
 
     /// Submits a referral and walks it to `state` with the right actors; returns it.
     @discardableResult
     func add(_ id: String, from: String, to: String, created: CivilDate, state: HandoffState, due: CivilDate? = nil,
-             outcome: String = "就職", needs: [Need] = [.employment], at now: Date = Date()) throws -> Routing {
-        let routing = Self.routing(id, from: from, to: to, created: created, needs: needs)
+             outcome: String = "就職", needs: [Need] = [.employment], municipality: String = "須崎市",
+             ageBand: AgeBand = .twenties, at now: Date = Date()) throws -> Routing {
+        let routing = Self.routing(id, from: from, to: to, created: created, needs: needs, municipality: municipality, ageBand: ageBand)
         let results = try store.apply(Self.requests(routing, state: state, due: due, outcome: outcome), at: now)
         for result in results { if case .refused(let error) = result { throw StoreError("fixture refused: \(error)") } }
         return routing
