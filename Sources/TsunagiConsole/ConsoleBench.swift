@@ -37,6 +37,9 @@ public enum ConsoleBench {
         if !FileManager.default.fileExists(atPath: storePath) {
             progress("filling \(fill) referrals into \(storePath)")
             try LargeStoreBench.fill(storePath: storePath, count: fill, progress: progress)
+        } else {
+            // A store from an earlier version: opening it for writing migrates it, as the router's start would.
+            try RouterStore(path: storePath).close()
         }
         let reader = try StoreReader(path: storePath)
         let referrals = try reader.countsByState().values.reduce(0, +)

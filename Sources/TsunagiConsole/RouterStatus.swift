@@ -9,14 +9,15 @@ import TsunagiCore
 struct AgencyConnection: Sendable, Equatable {
     let agency: AgencyID
     let connected: Bool
-    /// Connected since, or disconnected since (ISO 8601).
+    /// When the current connection began (ISO 8601); nil while not connected.
     let since: String?
     let lastSeen: String?
     let neverConnected: Bool
 }
 
 enum RouterStatus: Sendable, Equatable {
-    case reachable([AgencyID: AgencyConnection])
+    /// Each agency's connection, and when the router started ("never connected" means: not since then).
+    case reachable([AgencyID: AgencyConnection], routerStartedAt: String?)
     /// Why the console could not ask, in words for the page.
     case unreachable(String)
 }
@@ -40,28 +41,29 @@ struct RouterStatusClient: Sendable {
                 let status = (response as? HTTPURLResponse)?.statusCode ?? 0
                 return .unreachable("ルーター（\(url.absoluteString)）が状態 \(status) を返しました。ルーターの版と設定を確かめてください。")
             }
-            guard let connections = Self.decode(body) else {
+            guard let (connections, started) = Self.decode(body) else {
                 return .unreachable("ルーター（\(url.absoluteString)）の答えが読めませんでした。ルーターの版を確かめてください。")
             }
-            return .reachable(Dictionary(connections.map { ($0.agency, $0) }, uniquingKeysWith: { first, _ in first }))
+            return .reachable(Dictionary(connections.map { ($0.agency, $0) }, uniquingKeysWith: { first, _ in first }),
+                              routerStartedAt: started)
         } catch {
             return .unreachable("ルーター（\(url.absoluteString)）に接続できません。ルーターが動いているか、router.toml の [metrics] listen を確かめてください。")
         }
     }
 
-    /// `{"agencies": [{"agency": "saposute.kochi", "connected": true, "since": …, "last_seen": …,
-    /// "never_connected": false}, …]}` (a bare array is read too).
-    static func decode(_ body: Data) -> [AgencyConnection]? {
-        guard let json = try? JSONSerialization.jsonObject(with: body) else { return nil }
-        let list = (json as? [[String: Any]]) ?? ((json as? [String: Any])?["agencies"] as? [[String: Any]])
-        guard let list else { return nil }
-        return list.compactMap { entry in
-            guard let text = (entry["agency"] ?? entry["id"]) as? String, let agency = AgencyID(rawValue: text) else { return nil }
+    /// `{"router_started_at": …, "agencies": [{"agency": "saposute.kochi", "connected": true,
+    /// "connected_since": …, "last_seen": …, "never_connected": false, …}, …]}`; times ISO 8601.
+    static func decode(_ body: Data) -> ([AgencyConnection], String?)? {
+        guard let json = try? JSONSerialization.jsonObject(with: body) as? [String: Any],
+              let list = json["agencies"] as? [[String: Any]] else { return nil }
+        let connections = list.compactMap { entry -> AgencyConnection? in
+            guard let text = entry["agency"] as? String, let agency = AgencyID(rawValue: text) else { return nil }
             let connected = entry["connected"] as? Bool ?? false
             let lastSeen = entry["last_seen"] as? String
-            let never = entry["never_connected"] as? Bool ?? (!connected && lastSeen == nil && entry["since"] == nil)
-            return AgencyConnection(agency: agency, connected: connected, since: entry["since"] as? String,
+            let never = entry["never_connected"] as? Bool ?? (!connected && lastSeen == nil)
+            return AgencyConnection(agency: agency, connected: connected, since: entry["connected_since"] as? String,
                                     lastSeen: lastSeen, neverConnected: never)
         }
+        return (connections, json["router_started_at"] as? String)
     }
 }

@@ -65,6 +65,12 @@ import TsunagiTools
         #expect(model.first == "2026-04-01" && model.last == "2026-12-03" && model.error == nil)
         #expect(model.periodLabel.hasPrefix("令和8年度"))
         #expect(model.rows.first?.name == "高知ひきこもりピアサポートセンター（本部）")
+        // A declined referral is shown beside つなぎ, never inside it; the accepted-and-completed one counts.
+        let kochi = try #require(model.rows.first { $0.name == "こうち若者サポートステーション" })
+        #expect(kochi.referralsOut == 0 && kochi.declinedOut == 1 && kochi.awaitingOut == 1)
+        let peer = try #require(model.rows.first)
+        #expect(peer.referralsOut == 1 && peer.awaitingOut == 1)
+        #expect(model.breakdowns.map(\.id) == ["municipality", "region", "age"])
         let bad = try ReportModel.build(input: "来年", data: data)
         #expect(bad.error?.contains("来年") == true && bad.rows.isEmpty)
         guard case .success(let csv) = try ReportModel.download(input: "R8", format: .csv, data: data) else {
@@ -85,12 +91,23 @@ import TsunagiTools
         let model = try ConnectionsModel.build(data: data, router: .unreachable("ルーターに接続できません。"))
         #expect(model.routerProblem != nil)
         #expect(model.rows.first { $0.name == "須崎福祉保健所" }?.status == "不明")
-        let live = try ConnectionsModel.build(data: data, router: .reachable([
-            AgencyID("saposute.kochi"): AgencyConnection(agency: AgencyID("saposute.kochi"), connected: true,
-                                                         since: "2026-12-03T00:00:00.000Z", lastSeen: nil, neverConnected: false),
-        ]))
-        #expect(live.rows.first { $0.name == "こうち若者サポートステーション" }?.status == "接続中")
-        #expect(live.rows.first { $0.name == "須崎福祉保健所" }?.status == "接続したことがない")
+        // The router's /agencies as its metrics server writes it.
+        let body = Data("""
+            {"router_started_at": "2026-12-03T08:00:00+09:00", "agencies": [
+              {"agency": "saposute.kochi", "connected": true, "connected_since": "2026-12-03T09:00:00+09:00",
+               "last_seen": "2026-12-03T10:00:00+09:00", "never_connected": false, "runs_worker": true},
+              {"agency": "welfare-office.hata", "connected": false, "last_seen": "2026-12-03T09:30:00+09:00",
+               "never_connected": false, "runs_worker": true},
+              {"agency": "welfare-office.susaki", "connected": false, "never_connected": true, "runs_worker": true}]}
+            """.utf8)
+        let (connections, started) = try #require(RouterStatusClient.decode(body))
+        let live = try ConnectionsModel.build(data: data, router: .reachable(
+            Dictionary(uniqueKeysWithValues: connections.map { ($0.agency, $0) }), routerStartedAt: started))
+        let kochi = try #require(live.rows.first { $0.name == "こうち若者サポートステーション" })
+        #expect(kochi.status == "接続中" && kochi.since == "2026-12-03 09:00" && !kochi.problem)
+        #expect(live.rows.first { $0.name == "幡多福祉保健所" }?.status == "未接続")
+        #expect(live.rows.first { $0.name == "幡多福祉保健所" }?.lastSeen == "2026-12-03 09:30")
+        #expect(live.rows.first { $0.name == "須崎福祉保健所" }?.status == "接続したことがない（ルーター起動 2026-12-03 08:00 以降）")
         #expect(live.rows.first { $0.name == "高知市" }?.status.hasPrefix("ワーカーなし") == true)
         #expect(live.connectedCount == 1)
     }

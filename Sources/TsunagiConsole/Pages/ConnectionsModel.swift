@@ -29,8 +29,11 @@ struct ConnectionsModel: Sendable {
         let backlogs = try data.reader.destinationBacklogs()
         var problem: String?
         var connections: [AgencyID: AgencyConnection] = [:]
+        var startedAt: String?
         switch router {
-        case .reachable(let list): connections = list
+        case .reachable(let list, let started):
+            connections = list
+            startedAt = started
         case .unreachable(let sentence): problem = sentence
         }
         let rows = data.orderedAgencies.map { entry in
@@ -45,7 +48,7 @@ struct ConnectionsModel: Sendable {
             } else if let connection, connection.connected {
                 status = "接続中"
             } else if connection == nil || connection?.neverConnected == true {
-                status = "接続したことがない"
+                status = startedAt.map { "接続したことがない（ルーター起動 \(JapaneseLabels.japanTime($0)) 以降）" } ?? "接続したことがない"
                 isProblem = true
             } else {
                 status = "未接続"

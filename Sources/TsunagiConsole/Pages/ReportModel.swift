@@ -7,12 +7,24 @@ import TsunagiTools
 struct ReportModel: Sendable {
     struct Row: Sendable {
         let name: String
+        let region: String
         let referralsOut: Int
+        let declinedOut: Int
+        let withdrawnOut: Int
+        let awaitingOut: Int
         let referralsIn: Int
         let accepted: Int
         let declined: Int
         let completed: Int
         let outcomes: String
+    }
+
+    /// One breakdown (by municipality, region or age band) and its total line.
+    struct Breakdown: Sendable {
+        let id: String
+        let title: String
+        let tallies: [PeriodReport.Tally]
+        let total: PeriodReport.Tally
     }
 
     /// What the coordinator typed (kept in the field), and the period it names.
@@ -22,6 +34,7 @@ struct ReportModel: Sendable {
     let last: String
     let rows: [Row]
     let total: Row
+    let breakdowns: [Breakdown]
     let error: String?
     let downloadQuery: String
 
@@ -45,31 +58,38 @@ struct ReportModel: Sendable {
         let today = data.today()
         switch period(from: input, today: today) {
         case .failure(let error):
-            return ReportModel(input: input, periodLabel: "", first: "", last: "", rows: [],
-                               total: Row(name: "合計", referralsOut: 0, referralsIn: 0, accepted: 0, declined: 0, completed: 0, outcomes: ""),
+            return ReportModel(input: input, periodLabel: "", first: "", last: "", rows: [], total: emptyTotal, breakdowns: [],
                                error: error.sentence, downloadQuery: "")
         case .success(let period):
+            // Rows come in the prefecture's order (kind, then region), every registered agency included.
             let report = try PeriodReport.build(period: period, reader: data.reader, registry: data.directory)
-            let byID = Dictionary(report.rows.map { ($0.agency, $0) }, uniquingKeysWith: { first, _ in first })
-            // The prefecture's order (kind, then region), then anything the registry does not list.
-            let ordered = data.orderedAgencies.compactMap { byID[$0.id] }
-                + report.rows.filter { data.directory[$0.agency] == nil }
-            let rows = ordered.map { row in
-                Row(name: row.name, referralsOut: row.referralsOut, referralsIn: row.referralsIn, accepted: row.accepted,
-                    declined: row.declined, completed: row.completed, outcomes: outcomeText(row.completedByOutcome))
+            let rows = report.rows.map { row in
+                Row(name: row.name, region: row.region, referralsOut: row.referralsOut, declinedOut: row.declinedOut,
+                    withdrawnOut: row.withdrawnOut, awaitingOut: row.awaitingOut, referralsIn: row.referralsIn,
+                    accepted: row.accepted, declined: row.declined, completed: row.completed,
+                    outcomes: outcomeText(row.completedByOutcome))
             }
-            let total = Row(name: "合計", referralsOut: rows.reduce(0) { $0 + $1.referralsOut },
-                            referralsIn: rows.reduce(0) { $0 + $1.referralsIn }, accepted: rows.reduce(0) { $0 + $1.accepted },
-                            declined: rows.reduce(0) { $0 + $1.declined }, completed: rows.reduce(0) { $0 + $1.completed },
-                            outcomes: "")
+            func sum(_ value: (Row) -> Int) -> Int { rows.reduce(0) { $0 + value($1) } }
+            let total = Row(name: "合計", region: "", referralsOut: sum(\.referralsOut), declinedOut: sum(\.declinedOut),
+                            withdrawnOut: sum(\.withdrawnOut), awaitingOut: sum(\.awaitingOut), referralsIn: sum(\.referralsIn),
+                            accepted: sum(\.accepted), declined: sum(\.declined), completed: sum(\.completed), outcomes: "")
+            let breakdowns = [
+                Breakdown(id: "municipality", title: "市町村別", tallies: report.byMunicipality, total: report.total),
+                Breakdown(id: "region", title: "圏域別（紹介元の圏域）", tallies: report.byRegion, total: report.total),
+                Breakdown(id: "age", title: "年代別", tallies: report.byAgeBand, total: report.total),
+            ]
             let label = input.trimmingCharacters(in: .whitespaces).isEmpty
                 ? "\(ReportPeriod.fiscalYear(containing: today).label)（本日まで）" : period.label
             var components = URLComponents()
             components.queryItems = [URLQueryItem(name: "period", value: input.trimmingCharacters(in: .whitespaces))]
             return ReportModel(input: input, periodLabel: label, first: period.first.description, last: period.last.description,
-                               rows: rows, total: total, error: nil, downloadQuery: components.percentEncodedQuery ?? "")
+                               rows: rows, total: total, breakdowns: breakdowns, error: nil,
+                               downloadQuery: components.percentEncodedQuery ?? "")
         }
     }
+
+    static let emptyTotal = Row(name: "合計", region: "", referralsOut: 0, declinedOut: 0, withdrawnOut: 0, awaitingOut: 0,
+                                referralsIn: 0, accepted: 0, declined: 0, completed: 0, outcomes: "")
 
     /// "就職 173、修学 31", most frequent first, as the terminal report words it.
     static func outcomeText(_ outcomes: [String: Int]) -> String {

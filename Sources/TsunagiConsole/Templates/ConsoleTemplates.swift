@@ -97,14 +97,24 @@ enum ConsoleTemplates {
     {{^error}}
     <h2 id="report-title">{{periodLabel}}（{{first}}〜{{last}}）</h2>
     <p><a href="/report.csv?{{downloadQuery}}" download>CSVで保存（Excel用、UTF-8 BOM付き）</a>　<a href="/report.json?{{downloadQuery}}" download>JSONで保存</a></p>
-    <p class="muted">他機関へのつなぎは、紹介先に届いた紹介を紹介先の数で数えます（一人を三つの機関につないだら3）。</p>
+    <p class="muted">他機関へのつなぎは、紹介先が受け入れた（または完了した）紹介を、つながった先の数で数えます（一人を三つの機関につないだら3）。紹介先が辞退したもの、取り下げたもの、回答待ちのものは別の欄に数え、つなぎには含めません。</p>
     <table aria-labelledby="report-title">
-    <thead><tr><th scope="col">機関</th><th scope="col">他機関へのつなぎ（つながった先数）</th><th scope="col">他機関からのつなぎ</th><th scope="col">受入</th><th scope="col">辞退</th><th scope="col">完了</th><th scope="col">完了の内訳</th></tr></thead>
+    <thead><tr><th scope="col">機関</th><th scope="col">圏域</th><th scope="col">他機関へのつなぎ（つながった先数）</th><th scope="col">紹介先が辞退</th><th scope="col">取り下げ</th><th scope="col">回答待ち</th><th scope="col">他機関からの紹介（受付）</th><th scope="col">受入</th><th scope="col">辞退</th><th scope="col">完了</th><th scope="col">完了の内訳</th></tr></thead>
     <tbody>
-    {{#rows}}<tr><th scope="row">{{name}}</th><td>{{referralsOut}}</td><td>{{referralsIn}}</td><td>{{accepted}}</td><td>{{declined}}</td><td>{{completed}}</td><td>{{outcomes}}</td></tr>
+    {{#rows}}<tr><th scope="row">{{name}}</th><td>{{region}}</td><td>{{referralsOut}}</td><td>{{declinedOut}}</td><td>{{withdrawnOut}}</td><td>{{awaitingOut}}</td><td>{{referralsIn}}</td><td>{{accepted}}</td><td>{{declined}}</td><td>{{completed}}</td><td>{{outcomes}}</td></tr>
     {{/rows}}</tbody>
-    {{#total}}<tfoot><tr><th scope="row">{{name}}</th><td>{{referralsOut}}</td><td>{{referralsIn}}</td><td>{{accepted}}</td><td>{{declined}}</td><td>{{completed}}</td><td></td></tr></tfoot>{{/total}}
+    {{#total}}<tfoot><tr><th scope="row">{{name}}</th><td></td><td>{{referralsOut}}</td><td>{{declinedOut}}</td><td>{{withdrawnOut}}</td><td>{{awaitingOut}}</td><td>{{referralsIn}}</td><td>{{accepted}}</td><td>{{declined}}</td><td>{{completed}}</td><td></td></tr></tfoot>{{/total}}
     </table>
+    {{#breakdowns}}
+    <h3 id="breakdown-{{id}}">{{title}}</h3>
+    <table aria-labelledby="breakdown-{{id}}">
+    <thead><tr><th scope="col">区分</th><th scope="col">紹介</th><th scope="col">つなぎ（受入・完了）</th><th scope="col">辞退</th><th scope="col">取り下げ</th><th scope="col">回答待ち</th></tr></thead>
+    <tbody>
+    {{#tallies}}<tr><th scope="row">{{name}}</th><td>{{referrals}}</td><td>{{connected}}</td><td>{{declined}}</td><td>{{withdrawn}}</td><td>{{awaiting}}</td></tr>
+    {{/tallies}}</tbody>
+    {{#total}}<tfoot><tr><th scope="row">{{name}}</th><td>{{referrals}}</td><td>{{connected}}</td><td>{{declined}}</td><td>{{withdrawn}}</td><td>{{awaiting}}</td></tr></tfoot>{{/total}}
+    </table>
+    {{/breakdowns}}
     {{/error}}
     </div>
     """
