@@ -12,8 +12,11 @@ public struct DestinationBacklog: Sendable, Hashable, Codable {
     public var delivered: Int = 0
     /// The day the oldest of them was created.
     public var oldestCreatedDay: CivilDate?
-    /// Status updates about the agency's referrals that its worker has not yet confirmed.
+    /// Status updates about the agency's referrals that its worker has not yet confirmed, counted up
+    /// to `DestinationBacklog.statusUpdateCountLimit` (a worker that never connects gathers millions).
     public var statusUpdates: Int = 0
+
+    public static let statusUpdateCountLimit = 1000
 
     public init(agency: AgencyID) { self.agency = agency }
 
@@ -36,9 +39,9 @@ extension StoreReader {
         }
     }
 
-    /// Per destination: its open referrals (from their partial index alone) and its unconfirmed
-    /// status updates. Agencies with nothing waiting are absent.
-    public func destinationBacklogs() throws -> [AgencyID: DestinationBacklog] {
+    /// Per destination: its open referrals (from their partial index alone) and, for each of
+    /// `agencies`, its unconfirmed status updates. Agencies with nothing waiting are absent.
+    public func destinationBacklogs(agencies: [AgencyID]) throws -> [AgencyID: DestinationBacklog] {
         try database.read { db in
             var backlogs: [AgencyID: DestinationBacklog] = [:]
             // The WHERE repeats the partial index's predicate term for term so that SQLite uses it.
@@ -55,9 +58,13 @@ extension StoreReader {
                 if let oldest, backlog.oldestCreatedDay.map({ oldest < $0 }) ?? true { backlog.oldestCreatedDay = oldest }
                 backlogs[agency] = backlog
             }
-            for row in try Row.fetchAll(db, sql: "SELECT agency, COUNT(*) FROM notification GROUP BY agency") {
-                guard let agency = AgencyID(rawValue: row[0]) else { continue }
-                backlogs[agency, default: DestinationBacklog(agency: agency)].statusUpdates = row[1]
+            // Counted per agency along its index, stopping at the limit: milliseconds however many wait.
+            let count = try db.cachedStatement(sql: """
+                SELECT COUNT(*) FROM (SELECT 1 FROM notification WHERE agency = ? LIMIT \(DestinationBacklog.statusUpdateCountLimit))
+                """)
+            for agency in agencies {
+                let updates = try Int.fetchOne(count, arguments: [agency.rawValue]) ?? 0
+                if updates > 0 { backlogs[agency, default: DestinationBacklog(agency: agency)].statusUpdates = updates }
             }
             return backlogs
         }

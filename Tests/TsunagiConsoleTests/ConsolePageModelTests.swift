@@ -82,7 +82,7 @@ import TsunagiTools
 
     @Test func destinationBacklogsCountWhatWaits() throws {
         let data = try ConsoleFixture().data()
-        let backlogs = try data.reader.destinationBacklogs()
+        let backlogs = try data.reader.destinationBacklogs(agencies: data.orderedAgencies.map(\.id))
         #expect(backlogs[AgencyID("welfare-office.susaki")]?.submitted == 1)
         #expect(backlogs[AgencyID("welfare-office.hata")]?.delivered == 1)
         #expect(backlogs[AgencyID("welfare-office.susaki")]?.oldestCreatedDay == CivilDate("2026-11-20"))

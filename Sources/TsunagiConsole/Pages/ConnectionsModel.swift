@@ -15,7 +15,8 @@ struct ConnectionsModel: Sendable {
         let lastSeen: String
         let submitted: Int
         let delivered: Int
-        let statusUpdates: Int
+        /// "12", or "1000以上" past the count's limit.
+        let statusUpdates: String
         let oldest: String
     }
 
@@ -26,7 +27,8 @@ struct ConnectionsModel: Sendable {
     let notConnectedCount: Int
 
     static func build(data: ConsoleData, router: RouterStatus) throws -> ConnectionsModel {
-        let backlogs = try data.reader.destinationBacklogs()
+        let agencies = data.orderedAgencies
+        let backlogs = try data.reader.destinationBacklogs(agencies: agencies.map(\.id))
         var problem: String?
         var connections: [AgencyID: AgencyConnection] = [:]
         var startedAt: String?
@@ -36,7 +38,7 @@ struct ConnectionsModel: Sendable {
             startedAt = started
         case .unreachable(let sentence): problem = sentence
         }
-        let rows = data.orderedAgencies.map { entry in
+        let rows = agencies.map { entry in
             let backlog = backlogs[entry.id] ?? DestinationBacklog(agency: entry.id)
             let connection = connections[entry.id]
             let status: String
@@ -57,7 +59,8 @@ struct ConnectionsModel: Sendable {
             return Row(name: entry.name, region: entry.region, status: status, problem: isProblem,
                        since: connection?.since.map(JapaneseLabels.japanTime) ?? "",
                        lastSeen: connection?.lastSeen.map(JapaneseLabels.japanTime) ?? "",
-                       submitted: backlog.submitted, delivered: backlog.delivered, statusUpdates: backlog.statusUpdates,
+                       submitted: backlog.submitted, delivered: backlog.delivered, statusUpdates: backlog.statusUpdates >= DestinationBacklog.statusUpdateCountLimit
+                           ? "\(backlog.statusUpdates)以上" : "\(backlog.statusUpdates)",
                        oldest: backlog.oldestCreatedDay?.description ?? "")
         }
         let workers = rows.filter { !$0.status.hasPrefix("ワーカーなし") }
