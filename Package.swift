@@ -99,7 +99,8 @@ let package = Package(
         .target(
             name: "TsunagiWorker",
             dependencies: [
-                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ",
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "ZeroMQ", "TsunagiDesk", "TsunagiWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -123,6 +124,21 @@ let package = Package(
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Logging", package: "swift-log"),
             ]),
+        // The agency's desk: its pages on the worker's ledger, grouped by page.
+        .target(
+            name: "TsunagiDesk",
+            dependencies: [
+                "TsunagiWeb", "TsunagiCore", "TsunagiStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .testTarget(
+            name: "TsunagiDeskTests",
+            dependencies: ["TsunagiDesk", "TsunagiWeb", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime",
+                           .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "DeskBrowserTests",
+            dependencies: ["TsunagiTestSupport", "TsunagiStore", "TsunagiCore"]),
         .testTarget(
             name: "TsunagiWebTests",
             dependencies: ["TsunagiWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),

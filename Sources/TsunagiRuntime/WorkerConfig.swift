@@ -15,6 +15,8 @@ public struct WorkerConfig: Sendable {
     /// The agency registry, to check destinations before sending (optional).
     public var registryPath: String?
     public var logLevel: String
+    /// The staff's web desk (`[desk]`); nil when the config has no `[desk]` table or turns it off.
+    public var desk: DeskConfig?
 
     public init(agency: AgencyID, routerEndpoint: String, routerPublicKey: String, secretKeyPath: String,
                 dataDirectory: String, registryPath: String? = nil, logLevel: String = "info") {
@@ -35,6 +37,7 @@ public struct WorkerConfig: Sendable {
         var data_dir: String
         var registry: String?
         var log_level: String?
+        var desk: DeskConfig.File?
     }
 
     /// Loads a worker's TOML config; relative paths are taken from the file's folder.
@@ -45,11 +48,15 @@ public struct WorkerConfig: Sendable {
         }
         let routerKey = file.router_public_key.utf8.count == 40 && !file.router_public_key.contains("/")
             ? file.router_public_key : ConfigFile.resolve(file.router_public_key, relativeTo: path)
-        return WorkerConfig(
+        var config = WorkerConfig(
             agency: agency, routerEndpoint: file.router_endpoint, routerPublicKey: routerKey,
             secretKeyPath: ConfigFile.resolve(file.secret_key, relativeTo: path),
             dataDirectory: ConfigFile.resolve(file.data_dir, relativeTo: path),
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
+        if let desk = file.desk {
+            config.desk = try DeskConfig(desk, configPath: path, dataDirectory: config.dataDirectory)
+        }
+        return config
     }
 }

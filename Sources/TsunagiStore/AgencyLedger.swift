@@ -223,7 +223,9 @@ public final class AgencyLedger: Sendable {
 
     /// Queues an answer for the daemon to send. Asking again for the same answer is harmless; an
     /// answer the router refused may be given again (with another reason or outcome).
-    public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, at now: Date = Date()) throws(AnswerRefusal) {
+    /// `staff` names the staff member who gave it (the desk's login); it goes into the event.
+    public func queueAnswer(_ transition: Transition, for id: ReferralID, detail: String?, staff: String? = nil,
+                            at now: Date = Date()) throws(AnswerRefusal) {
         let table = transition == .withdraw ? "sent_referral" : "received_referral"
         let result: Result<Void, AnswerRefusal>
         do {
@@ -236,11 +238,12 @@ public final class AgencyLedger: Sendable {
                     return .failure(.alreadyFinal(id, state))
                 }
                 try db.execute(sql: """
-                    INSERT INTO answer(referral_id, action, detail, queued_at) VALUES (?, ?, ?, ?)
+                    INSERT INTO answer(referral_id, action, detail, queued_at, staff) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(referral_id, action) DO UPDATE SET
-                        detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL, answered_at = NULL
+                        detail = excluded.detail, queued_at = excluded.queued_at, status = 'queued', error = NULL, answered_at = NULL,
+                        staff = excluded.staff
                     WHERE answer.status = 'refused'
-                    """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now)])
+                    """, arguments: [id.rawValue, transition.rawValue, detail, Timestamps.iso(now), staff])
                 return .success(())
             }
         } catch {
@@ -265,8 +268,10 @@ public final class AgencyLedger: Sendable {
                                at now: Date = Date()) throws {
         let timestamp = Timestamps.iso(now)
         try pool.write { db in
-            let detail = try String.fetchOne(db, sql: "SELECT detail FROM answer WHERE referral_id = ? AND action = ?",
-                                             arguments: [id.rawValue, transition.rawValue])
+            let answer = try Row.fetchOne(db, sql: "SELECT detail, staff FROM answer WHERE referral_id = ? AND action = ?",
+                                          arguments: [id.rawValue, transition.rawValue])
+            let detail: String? = answer?["detail"]
+            let staff: String? = answer?["staff"]
             try db.execute(sql: "UPDATE answer SET status = 'done', answered_at = ? WHERE referral_id = ? AND action = ? AND status = 'queued'",
                            arguments: [timestamp, id.rawValue, transition.rawValue])
             guard db.changesCount > 0 else { return }
@@ -275,7 +280,8 @@ public final class AgencyLedger: Sendable {
             try db.execute(sql: "UPDATE \(table) SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE id = ? AND state != ?",
                            arguments: [state.rawValue, timestamp, detail, id.rawValue, state.rawValue])
             if db.changesCount > 0 {
-                try Self.appendEvent(db, id: id, direction: direction, state: state, actor: actor, at: timestamp, detail: detail)
+                try Self.appendEvent(db, id: id, direction: direction, state: state, actor: actor, at: timestamp, detail: detail,
+                                     staff: staff)
             }
         }
     }
@@ -395,9 +401,10 @@ public final class AgencyLedger: Sendable {
     }
 
     static func appendEvent(_ db: Database, id: ReferralID, direction: LedgerEntry.Direction, state: HandoffState,
-                            actor: AgencyID, at: String, detail: String?, routerSequence: Int64? = nil) throws {
+                            actor: AgencyID, at: String, detail: String?, routerSequence: Int64? = nil,
+                            staff: String? = nil) throws {
         try db.execute(sql: """
-            INSERT INTO local_event(referral_id, direction, state, actor, at, detail, router_sequence) VALUES (?, ?, ?, ?, ?, ?, ?)
-            """, arguments: [id.rawValue, direction.rawValue, state.rawValue, actor.rawValue, at, detail, routerSequence])
+            INSERT INTO local_event(referral_id, direction, state, actor, at, detail, router_sequence, staff) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [id.rawValue, direction.rawValue, state.rawValue, actor.rawValue, at, detail, routerSequence, staff])
     }
 }

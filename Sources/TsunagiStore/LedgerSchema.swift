@@ -75,6 +75,12 @@ enum LedgerSchema {
                 ) STRICT;
                 """)
         }
+        migrator.registerMigration("v2: the staff member who gave an answer") { db in
+            try db.execute(sql: """
+                ALTER TABLE answer ADD COLUMN staff TEXT;
+                ALTER TABLE local_event ADD COLUMN staff TEXT;
+                """)
+        }
         return migrator
     }
 }

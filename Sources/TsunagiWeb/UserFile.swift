@@ -185,6 +185,11 @@ public final class UserFile: Sendable {
         var text = "# Tsunagi web users: name:bcrypt-hash. Change with `desk user add/remove`.\n"
         for entry in entries { text += "\(entry.name):\(entry.hash)\n" }
         let folder = (path as NSString).deletingLastPathComponent
+        // The first account may come before the worker has made its data folder.
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try? FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true,
+                                                     attributes: [.posixPermissions: 0o700])
+        }
         let temporary = (folder.isEmpty ? "." : folder) + "/.\((path as NSString).lastPathComponent).\(getpid()).tmp"
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
         guard fd >= 0 else { throw writeError() }

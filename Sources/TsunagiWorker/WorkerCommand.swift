@@ -26,7 +26,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         return CommandConfiguration(
             commandName: profile.executableName,
             abstract: "The \(profile.kind) agency's Tsunagi worker (\(profile.japaneseName)): hands people off to other agencies and answers hand-offs to this one.",
-            subcommands: [Run.self, Submit.self, Inbox.self, Accept.self, Decline.self, Complete.self, Withdraw.self, Sent.self, Ledger.self])
+            subcommands: [Run.self, Submit.self, Inbox.self, Accept.self, Decline.self, Complete.self, Withdraw.self, Sent.self, Ledger.self, DeskCommand.self])
     }
 
     public init() {}
@@ -71,7 +71,7 @@ extension WorkerCommand {
                 logger.critical("cannot start", metadata: ["error": "\(error)"])
                 throw CommandFailure("cannot start: \(error)")
             }
-            try await WorkerService(daemon: daemon, logger: logger).runUntilSignalled()
+            try await WorkerService(daemon: daemon, logger: logger).runWithDeskUntilSignalled()
         }
     }
 

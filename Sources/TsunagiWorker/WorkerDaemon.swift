@@ -219,6 +219,9 @@ final class WorkerEvents: RouterClientDelegate {
     /// Answers handed to the client and not yet answered by the router (keys), so that the
     /// queue poll does not hand them over again.
     private let inFlight = Mutex<Set<String>>([])
+    private let connected = Mutex(false)
+    /// Whether the client is connected to the router now (the desk's header shows it).
+    var isConnected: Bool { connected.withLock { $0 } }
 
     init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger) {
         self.agency = agency
@@ -340,6 +343,7 @@ final class WorkerEvents: RouterClientDelegate {
     }
 
     func connectionChanged(connected: Bool) {
+        self.connected.withLock { $0 = connected }
         if !connected {
             // The client resends what it holds; the queue poll need not hand answers over again.
             return

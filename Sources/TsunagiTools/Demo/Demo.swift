@@ -199,6 +199,7 @@ final class DemoRun {
         say("Created the network in \(folder): keys, the registry of \(SeedAgencies.all.count) agencies, the router's and the workers' configs.")
 
         try startRouter(network)
+        if options.keepRunning { try prepareDesk(network) }
         try startWorkers(network)
 
         say("")
@@ -237,6 +238,7 @@ final class DemoRun {
             say("")
             say("The network keeps running (router on \(network.endpoint)). Use the workers' commands, e.g.")
             say("  \(Self.path("tsunagi-welfare-office", in: displayDirectory)) inbox --config \(folder)/workers/welfare-office.susaki.toml")
+            announceDesk()
             say("Press Ctrl-C to stop it.")
             signals.waitForInterrupt()
         }

@@ -1,0 +1,88 @@
+import Foundation
+import TsunagiCore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The agencies' desks in a `RouterHarness` network: turn one on, give it a staff account, wait
+/// until it listens.
+extension RouterHarness {
+    /// Adds a `[desk]` table on `port` to `agency`'s worker config (before the worker starts).
+    public func enableDesk(_ agency: AgencyID, port: Int) throws {
+        guard let path = network.workerConfigPaths[agency] else { throw HarnessError("no worker config for \(agency)") }
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        defer { try? handle.close() }
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\n[desk]\nlisten = \"127.0.0.1:\(port)\"\n".utf8))
+    }
+
+    /// `tsunagi-<kind> desk user add NAME` with the password on standard input, as an operator runs it.
+    public func addDeskUser(_ agency: AgencyID, name: String, password: String) throws -> CommandResult {
+        guard let executable = Self.workerExecutables[agency.kind], let config = network.workerConfigPaths[agency] else {
+            throw HarnessError("no worker for \(agency) in this network")
+        }
+        return try runCommand(executable, ["desk", "user", "add", name, "--config", config], input: password + "\n")
+    }
+}
+
+public struct CommandResult: Sendable {
+    public let status: Int32
+    public let output: String
+
+    public init(status: Int32, output: String) {
+        self.status = status
+        self.output = output
+    }
+}
+
+/// Runs a built executable to its end with `input` on standard input; stdout and stderr together.
+public func runCommand(_ executable: String, _ arguments: [String], input: String = "",
+                       environment: [String: String] = [:]) throws -> CommandResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: BuiltExecutables.path(executable))
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    for (key, value) in environment { env[key] = value }
+    process.environment = env
+    let stdin = Pipe(), stdout = Pipe()
+    process.standardInput = stdin
+    process.standardOutput = stdout
+    process.standardError = stdout
+    try process.run()
+    stdin.fileHandleForWriting.write(Data(input.utf8))
+    try stdin.fileHandleForWriting.close()
+    let output = stdout.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return CommandResult(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
+}
+
+/// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice for port 0).
+public func freeLoopbackPort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket: \(errno)") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    guard bound else { throw HarnessError("bind: \(errno)") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Whether something accepts TCP connections on 127.0.0.1:`port`.
+public func isListening(port: Int) -> Bool {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = UInt16(port).bigEndian
+    return withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+    }
+}
