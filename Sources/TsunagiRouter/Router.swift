@@ -36,6 +36,7 @@ public final class Router: Sendable {
         keyPair = try KeyFiles.loadKeyPair(config.secretKeyPath)
         registry = Mutex(try AgencyRegistry.load(path: config.registryPath))
         store = try RouterStore(path: config.storePath)
+        store.observeCommitDurations { [counters] in counters.recordFsync($0) }
     }
 
     /// Starts the loop on its own thread and returns the endpoint it bound once it is serving.

@@ -147,7 +147,8 @@ struct RouterLoop {
         openBatch = []
         committing = batch
         let mailbox = commitResults
-        router.store.applyInBackground(batch.map(\.request)) { result in mailbox.put(result) }
+        let (counters, size, started) = (router.counters, batch.count, ContinuousClock.now)
+        router.store.applyInBackground(batch.map(\.request)) { result in counters.recordCommit(size: size, since: started); mailbox.put(result) }
     }
 
     /// Answers every request of the committed batch, now that it is on disk, and pushes what it caused.
@@ -239,6 +240,7 @@ struct RouterLoop {
         case .submitted(let id, let state, let isNew):
             if isNew, case .submit(let referral, _) = request {
                 activity.submitted += 1
+                router.counters.countSubmit()
                 logger.debug("referral submitted", metadata: [
                     "referral.id": "\(id)", "agency.from": "\(referral.routing.from)", "agency.to": "\(referral.routing.to)",
                 ])
@@ -344,6 +346,7 @@ struct RouterLoop {
             router.notifier.watchdog()
             nextWatchdog = now.advanced(by: interval)
         }
+        router.counters.observe(links: links.mapValues { .init(lastHeard: $0.lastHeard, deliveries: $0.deliveries.count, notices: $0.notices.count) }, at: now)
         let timeout = Duration.milliseconds(WireProtocol.peerTimeoutMilliseconds)
         for (agency, link) in links where now - link.lastHeard > timeout {
             dropLink(agency, reason: "silent for \(WireProtocol.peerTimeoutMilliseconds) ms")
@@ -388,6 +391,7 @@ struct RouterLoop {
             due.append(flight.message)
         }
         links[agency] = link
+        router.counters.countRedeliveries(due.count)
         for message in due { send(message, to: link.routingID, agency: agency, socket: socket) }
     }
 

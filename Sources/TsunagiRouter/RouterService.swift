@@ -9,15 +9,19 @@ import UnixSignals
 public struct RouterService: Service {
     public let router: Router
     let logger: Logger
+    let metrics: MetricsConfig
 
-    public init(config: RouterConfig, logger: Logger = Logger(label: "tsunagi.router")) throws {
+    public init(config: RouterConfig, metrics: MetricsConfig = .standard, logger: Logger = Logger(label: "tsunagi.router")) throws {
         router = try Router(config: config, logger: logger)
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func run() async throws {
         _ = try router.start()
         let router = self.router
+        let metricsServer = Task { [metrics, logger] in await MetricsServer(router: router, config: metrics, logger: logger).run() }
+        defer { metricsServer.cancel() }
         await withGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {

@@ -25,6 +25,7 @@ public enum NetworkInit {
             try fileManager.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
         let chosenPort = try port ?? freeLoopbackPort()
+        let metricsPort = try freeLoopbackPort()
         _ = try CurveCertificate.write(keyPair: .generate(), name: "router", to: keys)
         var registry = """
             # The agency registry: who may connect (by public key) and who may receive referrals.
@@ -61,6 +62,10 @@ public enum NetworkInit {
             # Most messages committed in one transaction.
             max_batch = 1024
             log_level = "info"
+
+            # /metrics, /healthz and /agencies for operators and the console.
+            [metrics]
+            listen = "127.0.0.1:\(metricsPort)"
 
             """, to: routerConfigPath)
         var workerPaths: [AgencyID: String] = [:]

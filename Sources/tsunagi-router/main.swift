@@ -15,6 +15,6 @@ struct RouterCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try RouterConfig.load(path: config)
         LogSetup.bootstrap(level: Logger.Level(rawValue: settings.logLevel) ?? .info)
-        try await RouterService(config: settings).runUntilSignalled()
+        try await RouterService(config: settings, metrics: MetricsConfig.load(path: config)).runUntilSignalled()
     }
 }

@@ -95,11 +95,13 @@ final class WatchEvents: @unchecked Sendable {
         self.sources = sources
         for source in sources { source.resume() }
         if let terminal {
-            // A blocking read on a thread of its own: q (or Q) quits, any other key redraws.
+            // A blocking read on a thread of its own: q (or Q) quits, any other key redraws; the
+            // end of input (the terminal closed) quits too.
             let reader = Thread {
                 while let byte = terminal.readByte() {
                     continuation.yield(byte == UInt8(ascii: "q") || byte == UInt8(ascii: "Q") ? .quit : .redraw)
                 }
+                continuation.yield(.quit)
             }
             reader.name = "tsunagi-watch-keys"
             reader.start()
