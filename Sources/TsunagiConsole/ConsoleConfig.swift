@@ -23,12 +23,13 @@ public struct ConsoleConfig: Sendable, Equatable {
     public var port: Int
     public var usersPath: String
     public var sessionMinutes: Int
-    /// The router's metrics server, e.g. http://127.0.0.1:9570 (serves /agencies).
-    public var routerStatusURL: String
+    /// The router's metrics server, e.g. http://127.0.0.1:9570 (serves /agencies); nil when
+    /// `[metrics] listen = "off"`.
+    public var routerStatusURL: String?
 
     public init(storePath: String, registryPath: String, host: String = "127.0.0.1", port: Int = 8790,
                 usersPath: String? = nil, sessionMinutes: Int = ConsoleConfig.defaultSessionMinutes,
-                routerStatusURL: String = "http://" + ConsoleConfig.defaultMetricsListen) {
+                routerStatusURL: String? = "http://" + ConsoleConfig.defaultMetricsListen) {
         self.storePath = storePath
         self.registryPath = registryPath
         self.host = host
@@ -65,8 +66,12 @@ public struct ConsoleConfig: Sendable, Equatable {
             throw ConfigError("\(path): [console] listen = \"\(listen)\" is not HOST:PORT (for example \"127.0.0.1:8790\")")
         }
         let metricsListen = file.metrics?.listen ?? defaultMetricsListen
-        guard let (metricsHost, metricsPort) = parseListen(metricsListen) else {
-            throw ConfigError("\(path): [metrics] listen = \"\(metricsListen)\" is not HOST:PORT (for example \"127.0.0.1:9570\")")
+        var routerStatusURL: String?
+        if metricsListen != "off" {
+            guard let (metricsHost, metricsPort) = parseListen(metricsListen) else {
+                throw ConfigError("\(path): [metrics] listen = \"\(metricsListen)\" is not HOST:PORT or \"off\" (for example \"127.0.0.1:9570\")")
+            }
+            routerStatusURL = "http://\(urlHost(reachable: metricsHost)):\(metricsPort)"
         }
         let minutes = file.console?.session_minutes ?? defaultSessionMinutes
         guard (5...1440).contains(minutes) else {
@@ -75,7 +80,7 @@ public struct ConsoleConfig: Sendable, Equatable {
         return ConsoleConfig(
             storePath: paths.store, registryPath: paths.registry, host: host, port: port,
             usersPath: file.console?.users.map { ConfigFile.resolve($0, relativeTo: path) },
-            sessionMinutes: minutes, routerStatusURL: "http://\(urlHost(reachable: metricsHost)):\(metricsPort)")
+            sessionMinutes: minutes, routerStatusURL: routerStatusURL)
     }
 
     /// "127.0.0.1:8790", "[::1]:8790", "localhost:8790" → host and port (0 asks the kernel for one).

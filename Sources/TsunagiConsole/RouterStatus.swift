@@ -24,10 +24,14 @@ enum RouterStatus: Sendable, Equatable {
 
 /// Asks the router's metrics server which agencies are connected.
 struct RouterStatusClient: Sendable {
-    let baseURL: String
+    /// nil: the router's metrics server is off, so there is no one to ask.
+    let baseURL: String?
     var timeout: TimeInterval = 2
 
     func fetch() async -> RouterStatus {
+        guard let baseURL else {
+            return .unreachable("router.toml の [metrics] listen が off のため、ルーターに問い合わせる先がありません。")
+        }
         guard let url = URL(string: baseURL + "/agencies") else {
             return .unreachable("接続状況の問い合わせ先 \(baseURL) が URL になっていません。router.toml の [metrics] listen を確かめてください。")
         }

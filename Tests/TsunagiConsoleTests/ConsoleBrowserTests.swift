@@ -115,6 +115,7 @@ struct ConsoleBrowserTests {
             "outbox": harness.folder(sender, "outbox"), "downloads": downloads, "screenshots": screenshots ?? "",
             "period": "R\(ReportPeriod.fiscalYear(containing: today).first.year - 2018)", "region": "幡多",
             "reconcile_day": longAgo.description,
+            "connected_names": ["高知ひきこもりピアサポートセンター（本部）", "こうち若者サポートステーション", "幡多福祉保健所"],
         ]
         let settingsPath = "\(folder)/settings.json"
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: settingsPath))

@@ -153,6 +153,12 @@ try:
     wait.until(lambda d: "接続状況" in d.find_element(By.TAG_NAME, "h1").text)
     connections = driver.find_element(By.TAG_NAME, "main").text
     check("須崎福祉保健所" in connections, "every registered agency is listed")
+    # The router's metrics server answers: the workers the test started are connected, the others never were.
+    check("ルーターに接続状況を問い合わせられませんでした" not in connections, "the router's /agencies answered")
+    rows = {row.find_element(By.TAG_NAME, "th").text: row.text for row in driver.find_elements(By.CSS_SELECTOR, "main tbody tr")}
+    for name in settings["connected_names"]:
+        check("接続中" in rows.get(name, ""), name + " is shown connected: " + rows.get(name, "(missing)"))
+    check("接続したことがない" in rows.get("須崎福祉保健所", ""), "須崎福祉保健所 never connected: " + rows.get("須崎福祉保健所", ""))
     no_personal_data("接続状況")
     screenshot("console-connections")
 
