@@ -76,6 +76,13 @@ let package = Package(
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ]),
+        // The coordinators' web console (`tsunagi console`): its pages grouped by page, their models and templates.
+        .target(
+            name: "TsunagiConsole",
+            dependencies: [
+                "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiTools", "TsunagiWeb",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
         .executableTarget(
             name: "tsunagi-router",
             dependencies: [
@@ -86,8 +93,9 @@ let package = Package(
         .executableTarget(
             name: "tsunagi",
             dependencies: [
-                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing",
+                "ZeroMQ", "TsunagiTools", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing", "TsunagiConsole", "TsunagiWeb",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ]),
         .testTarget(name: "ZeroMQTests", dependencies: ["ZeroMQ"]),
         .testTarget(
@@ -159,6 +167,12 @@ let package = Package(
         .testTarget(
             name: "TsunagiWebTests",
             dependencies: ["TsunagiWeb", .product(name: "HummingbirdTesting", package: "hummingbird")]),
+        .testTarget(
+            name: "TsunagiConsoleTests",
+            dependencies: [
+                "TsunagiConsole", "TsunagiWeb", "TsunagiTestSupport", "TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]),
         .testTarget(name: "TsunagiToolsTests", dependencies: ["TsunagiTools", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiSealing", "ZeroMQ"]),
     ],
     swiftLanguageModes: [.v6]

@@ -21,6 +21,9 @@ struct Reconcile: ParsableCommand {
     @Flag(inversion: .prefixedNo, help: "Ask the router to redeliver and the workers to resend what is missing.")
     var repair = true
 
+    @Flag(inversion: .prefixedNo, help: "Keep the result as JSON beside the store (reconcile/YYYY-MM-DD.json) for the console.")
+    var record = true
+
     func run() throws {
         let paths = try location.paths()
         let day: CivilDate
@@ -41,6 +44,15 @@ struct Reconcile: ParsableCommand {
                                       reportingAgencies: reporting)
         }
         print(json ? ReconcileReport.json(result) : ReconcileReport.text(result), terminator: "")
+        if record {
+            // The console's 突合 page reads these. Failing to keep one does not change what the books
+            // say, so the exit status stays the comparison's; the sentence says what is missing.
+            do {
+                try ReconcileRecords.write(result, storePath: paths.store)
+            } catch {
+                printError("the result was not kept for the console: \(error)")
+            }
+        }
         if !result.allAgree { throw ExitCode(result.exitStatus) }
     }
 }

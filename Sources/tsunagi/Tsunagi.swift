@@ -9,6 +9,6 @@ struct Tsunagi: AsyncParsableCommand {
         version: TsunagiVersion.current,
         subcommands: [
             Init.self, Keygen.self, Pending.self, Show.self, Watch.self, Reconcile.self, Report.self,
-            Holidays.self, StoreCommand.self, ConfigCommand.self, Demo.self, Bench.self,
+            Holidays.self, StoreCommand.self, ConfigCommand.self, Console.self, Demo.self, Bench.self,
         ])
 }

@@ -5,9 +5,9 @@ import TsunagiRuntime
 
 /// The large-store targets: a fiscal year's worth of referrals in the store, then the pending
 /// view, the router's restart, a day's reconcile and the fiscal-year report, each timed.
-enum LargeStoreBench {
+public enum LargeStoreBench {
     /// Fiscal year 令和7年度 (2025-04-01 … 2026-03-31), where the filled referrals are created.
-    static let fiscalYear = try! ReportPeriod.parse("R7")
+    public static let fiscalYear = try! ReportPeriod.parse("R7")
     /// One referral in this many stays unacknowledged (the pending view's rows).
     static let openEvery = 500
 
@@ -38,7 +38,7 @@ enum LargeStoreBench {
 
     /// Fills the store through the router's own write path, in large batches: referrals spread over
     /// the fiscal year, most carried to an answer, one in `openEvery` left unacknowledged.
-    static func fill(storePath: String, count: Int, progress: @escaping @Sendable (String) -> Void) throws {
+    public static func fill(storePath: String, count: Int, progress: @escaping @Sendable (String) -> Void) throws {
         let store = try RouterStore(path: storePath)
         defer { try? store.close() }
         let agencies = SeedAgencies.all.map(\.id)
