@@ -14,18 +14,6 @@ struct ExcelOutboxEndToEndTests {
     static let base = AgencyID("employment-base.chubu")
     static let header = "紹介ID,紹介先,作成日時,支援ニーズ,年代,性別,市町村,同意の根拠,同意取得日,同意記録者,氏名,連絡先,登録番号,支援コース,備考"
 
-    func withNetwork(_ body: (TestNetwork) async throws -> Void) async throws {
-        let network = try TestNetwork()
-        defer { network.shutdown() }
-        do {
-            try await body(network)
-            network.shutdown()
-            try? FileManager.default.removeItem(atPath: network.directory)
-        } catch {
-            Issue.record("\(error)\n\(network.logs())")
-        }
-    }
-
     @Test func aShiftJISFileFromExcelIsDeliveredWithItsJapaneseIntact() async throws {
         // As Excel's "CSV (コンマ区切り)" writes it: CP932, CRLF, slashed dates, full-width values,
         // a line break inside a cell and the empty rows below the table.

@@ -17,18 +17,6 @@ struct StaffEndToEndTests {
         WorkerEndToEndTests.document(id: id, from: from, to: to)
     }
 
-    func withNetwork(_ body: (TestNetwork) async throws -> Void) async throws {
-        let network = try TestNetwork()
-        defer { network.shutdown() }
-        do {
-            try await body(network)
-            network.shutdown()
-            try? FileManager.default.removeItem(atPath: network.directory)
-        } catch {
-            Issue.record("\(error)\n\(network.logs())")
-        }
-    }
-
     /// Runs an agency command in Japanese.
     func staff(_ network: TestNetwork, _ agency: AgencyID, _ arguments: [String]) async throws -> (status: Int32, output: String) {
         try await network.command(agency, arguments + ["--lang", "ja"])

@@ -21,20 +21,6 @@ struct WorkerEndToEndTests {
             """.utf8)
     }
 
-    /// Runs `body` over a fresh network and kills every process it started, whatever happens.
-    func withNetwork(_ body: (TestNetwork) async throws -> Void) async throws {
-        let network = try TestNetwork()
-        defer { network.shutdown() }
-        do {
-            try await body(network)
-            network.shutdown()
-            // Kept only when the test fails, for its logs.
-            try? FileManager.default.removeItem(atPath: network.directory)
-        } catch {
-            Issue.record("\(error)\n\(network.logs())")
-        }
-    }
-
     @Test func handOffIsAcceptedAndCompleted() async throws {
         try await withNetwork { network in
             try await network.startRouter()
