@@ -75,16 +75,6 @@ struct DeskBrowserTests {
     }
 
     private func runPython(_ script: String, _ argument: String) throws -> CommandResult {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPython.executable)
-        process.arguments = [script, argument]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return CommandResult(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+        try runToEnd(TestPython.executable, [script, argument])
     }
 }

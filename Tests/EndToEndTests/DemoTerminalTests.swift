@@ -62,66 +62,21 @@ struct DemoTerminalTests {
         return reports.count == 4
     }
 
-    /// Starts a program as a shell would: default signal dispositions and nothing blocked (a
-    /// test's threads block signals, and a tmux server or a demo that inherited that mask would
-    /// never see SIGTERM or SIGCHLD), output to a file.
-    static func spawn(_ path: String, _ arguments: [String], output: String) throws -> pid_t {
-        var actions = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o600)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
-        var attributes = posix_spawnattr_t()
-        posix_spawnattr_init(&attributes)
-        defer { posix_spawnattr_destroy(&attributes) }
-        var none = sigset_t()
-        sigemptyset(&none)
-        var all = sigset_t()
-        sigfillset(&all)
-        posix_spawnattr_setsigmask(&attributes, &none)
-        posix_spawnattr_setsigdefault(&attributes, &all)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
-        defer { for argument in argv { free(argument) } }
-        var pid: pid_t = 0
-        let status = posix_spawn(&pid, path, &actions, &attributes, argv, environ)
-        guard status == 0 else { throw HarnessError("cannot start \(path): \(String(cString: strerror(status)))") }
-        return pid
-    }
-
-    /// Runs a tmux command on a server of the test's own and returns its output.
-    @discardableResult
-    static func tmux(_ server: String, _ arguments: [String]) throws -> String {
-        let output = makeTemporaryDirectory("tsunagi-tmux") + "/out"
-        let pid = try spawn("/usr/bin/tmux", ["-L", server] + arguments, output: output)
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) == -1 && errno == EINTR {}
-        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-        guard status == 0 else { throw HarnessError("tmux \(arguments.joined(separator: " ")) failed: \(text)") }
-        return text
-    }
-
-    /// For `defer`: whatever the test did, its tmux server goes.
-    static func killServer(_ server: String) {
-        _ = try? tmux(server, ["kill-server"])
-    }
-
     @Test("tmux kill-session: the closed terminal stops the router and every worker")
     func closedTerminal() async throws {
         let directory = makeTemporaryDirectory("tsunagi-demo-tmux")
-        let server = "tsunagi-test-\(UUID().uuidString.prefix(8))"
+        let tmux = Tmux()
         let command = "exec \(BuiltExecutables.path("tsunagi")) demo --var \(directory)/var --keep-running"
-        try Self.tmux(server, ["new-session", "-d", "-s", "demo", "-x", "160", "-y", "40", command])
-        defer { Self.killServer(server) }
-        let pane = try #require(Int32(try Self.tmux(server, ["list-panes", "-t", "demo", "-F", "#{pane_pid}"])
+        try tmux.run(["new-session", "-d", "-s", "demo", "-x", "160", "-y", "40", command])
+        defer { tmux.killServer() }
+        let pane = try #require(Int32(try tmux.run(["list-panes", "-t", "demo", "-F", "#{pane_pid}"])
             .trimmingCharacters(in: .whitespacesAndNewlines)))
         try await waitUntil("the demo's network is up in the terminal", timeout: .seconds(120)) { Self.networkIsUp("\(directory)/var") }
         let daemons = Self.daemons(under: pane)
         #expect(Set(daemons.map(\.command)) == Self.networkCommands, "\(daemons)")
         defer { for daemon in daemons { kill(daemon.pid, SIGKILL) } }
 
-        try Self.tmux(server, ["kill-session", "-t", "demo"])
+        try tmux.run(["kill-session", "-t", "demo"])
         try await waitUntil("the demo, the router and the workers have ended", timeout: .seconds(40)) {
             !ProcessTree.isAlive(pane) && daemons.allSatisfy { !ProcessTree.isAlive($0.pid) }
         }
@@ -133,11 +88,10 @@ struct DemoTerminalTests {
         let directory = makeTemporaryDirectory("tsunagi-demo-tee")
         let pipeline = "\(BuiltExecutables.path("tsunagi")) demo --var \(directory)/var --keep-running | tee \(directory)/demo.out > /dev/null"
         // A session of its own, as a terminal's job would be; the test's own process group stays out of it.
-        let shell = try Self.spawn("/usr/bin/setsid", ["sh", "-c", pipeline], output: "\(directory)/pipeline.log")
+        let shell = try spawnAsAShellWould("/usr/bin/setsid", ["sh", "-c", pipeline], output: "\(directory)/pipeline.log")
         defer {
             kill(-shell, SIGKILL)
-            var status: Int32 = 0
-            waitpid(shell, &status, 0)
+            reap(shell)
         }
         try await waitUntil("the demo's network is up behind the pipe", timeout: .seconds(120)) { Self.networkIsUp("\(directory)/var") }
         let tree = ProcessTree.descendants(of: shell)

@@ -141,7 +141,7 @@ struct RouterFaultTests {
         strace.standardOutput = FileHandle.nullDevice
         strace.standardError = FileHandle.nullDevice
         try strace.run()
-        defer { if strace.isRunning { kill(strace.processIdentifier, SIGKILL) }; strace.waitUntilExit() }
+        defer { if strace.isRunning { kill(strace.processIdentifier, SIGKILL) }; _ = waitUntil(.seconds(10)) { !strace.isRunning } }
         #expect(waitUntil(.seconds(20)) { Self.everyThreadTraced(router.pid) }, "strace did not attach to the router")
 
         let refused = SampleReferral.make(id: "eio-refused-1", from: "saposute.nankoku", to: "employment-base.seibu")
@@ -158,7 +158,7 @@ struct RouterFaultTests {
         #expect(router.waitForExit(within: .seconds(30)), "the router went on after a failed fsync\n\(harness.logs())")
         #expect(router.exitStatus != 0, "the router exited with status 0 after a failed fsync")
         harness.crashRouter()
-        strace.waitUntilExit()
+        #expect(waitUntil(.seconds(20)) { !strace.isRunning }, "strace did not end with the router")
 
         // Restarted without the fault: everything acknowledged is there; the refused one may be,
         // and resending it leaves exactly one copy.
@@ -290,16 +290,8 @@ struct RouterFaultTests {
     }
 
     private func run(_ executable: String, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try runToEnd(executable, arguments, timeout: .seconds(30))
+        return (result.timedOut ? -1 : result.status, result.output)
     }
 }
 

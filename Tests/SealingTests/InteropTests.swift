@@ -11,25 +11,12 @@ import TsunagiTestSupport
 
     /// Runs the script with `arguments`, feeding it `input`; returns its standard output.
     func python(_ arguments: [String], input: [String: String]? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPython.executable)
-        process.arguments = [Self.script] + arguments
-        let stdin = Pipe(), stdout = Pipe(), stderr = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        if let input {
-            stdin.fileHandleForWriting.write(try JSONSerialization.data(withJSONObject: input))
+        let json = try input.map { String(decoding: try JSONSerialization.data(withJSONObject: $0), as: UTF8.self) } ?? ""
+        let result = try runToEnd(TestPython.executable, [Self.script] + arguments, input: json, separateErrors: true)
+        guard result.succeeded else {
+            throw HarnessError("python \(arguments.joined(separator: " ")) failed: \(result.errors)\(result.output)")
         }
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw HarnessError("python \(arguments.joined(separator: " ")) failed: \(String(decoding: errors, as: UTF8.self))")
-        }
-        return String(decoding: output, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        return result.output.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test func pyhpkeOpensTheCommittedVectorAndSealsItAgainByteForByte() throws {

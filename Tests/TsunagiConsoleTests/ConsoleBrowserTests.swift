@@ -27,19 +27,8 @@ struct ConsoleBrowserTests {
 
     /// Runs a built executable to its end with `input` on standard input.
     static func run(_ executable: String, _ arguments: [String], input: String = "") throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: BuiltExecutables.path(executable))
-        process.arguments = arguments
-        let stdin = Pipe(), stdout = Pipe()
-        process.standardInput = stdin
-        process.standardOutput = stdout
-        process.standardError = stdout
-        try process.run()
-        stdin.fileHandleForWriting.write(Data(input.utf8))
-        try stdin.fileHandleForWriting.close()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+        let result = try runCommand(executable, arguments, input: input)
+        return (result.timedOut ? -1 : result.status, result.output)
     }
 
     static func answers(_ url: String) async -> Bool {
@@ -121,16 +110,9 @@ struct ConsoleBrowserTests {
         try JSONSerialization.data(withJSONObject: settings).write(to: URL(fileURLWithPath: settingsPath))
 
         let script = TestPython.packageRoot.appendingPathComponent("Tests/browser/console.py").path
-        let browser = Process()
-        browser.executableURL = URL(fileURLWithPath: TestPython.executable)
-        browser.arguments = [script, settingsPath]
-        let output = Pipe()
-        browser.standardOutput = output
-        browser.standardError = output
-        try browser.run()
-        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        browser.waitUntilExit()
-        #expect(browser.terminationStatus == 0 && printed.contains("checks passed"),
+        let browser = try runToEnd(TestPython.executable, [script, settingsPath])
+        let printed = browser.output
+        #expect(browser.succeeded && printed.contains("checks passed"),
                 "\(printed)\n== console\n\(console.log.suffix(3000))\n\(harness.logs())")
         // The console's own log never carries the person either.
         #expect(!console.log.contains(Self.plantedName))

@@ -34,14 +34,9 @@ import TsunagiTestSupport
     static func fetch(_ mode: String, _ url: String) throws -> String {
         let out = NSTemporaryDirectory() + "tsunagi-metrics-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: TestPython.executable)
-        process.arguments = ["-c", client, mode, url, out]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
+        let result = try runToEnd(TestPython.executable, ["-c", client, mode, url, out], timeout: .seconds(60))
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
-        #expect(process.terminationStatus == 0, "python: \(text)")
+        #expect(result.succeeded, "python: \(text)\(result.output)")
         return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

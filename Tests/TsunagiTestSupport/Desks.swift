@@ -25,37 +25,6 @@ extension RouterHarness {
     }
 }
 
-public struct CommandResult: Sendable {
-    public let status: Int32
-    public let output: String
-
-    public init(status: Int32, output: String) {
-        self.status = status
-        self.output = output
-    }
-}
-
-/// Runs a built executable to its end with `input` on standard input; stdout and stderr together.
-public func runCommand(_ executable: String, _ arguments: [String], input: String = "",
-                       environment: [String: String] = [:]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: BuiltExecutables.path(executable))
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    for (key, value) in environment { env[key] = value }
-    process.environment = env
-    let stdin = Pipe(), stdout = Pipe()
-    process.standardInput = stdin
-    process.standardOutput = stdout
-    process.standardError = stdout
-    try process.run()
-    stdin.fileHandleForWriting.write(Data(input.utf8))
-    try stdin.fileHandleForWriting.close()
-    let output = stdout.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return CommandResult(status: process.terminationStatus, output: String(decoding: output, as: UTF8.self))
-}
-
 /// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice for port 0).
 public func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

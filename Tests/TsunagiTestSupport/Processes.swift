@@ -144,8 +144,10 @@ final class LaunchedDaemons: @unchecked Sendable {
     }
 
     func killAll() {
-        for pid in lock.withLock({ pids }) where kill(pid, 0) == 0 {
-            kill(pid, SIGKILL)
+        for pid in lock.withLock({ pids }) {
+            // Each child leads a process group of its own (Foundation's Process): end what it started too.
+            kill(-pid, SIGKILL)
+            if kill(pid, 0) == 0 { kill(pid, SIGKILL) }
         }
     }
 }
