@@ -96,4 +96,23 @@ struct DemoTests {
         #expect(pids.allSatisfy { !Self.alive($0) }, "\(output)")
         try? FileManager.default.removeItem(atPath: directory)
     }
+
+    @Test func killedOutrightItsDaemonsStopToo() async throws {
+        let directory = makeTemporaryDirectory("tsunagi-demo-kill")
+        let demo = try Child(name: "demo", executable: BuiltExecutables.path("tsunagi"),
+                             arguments: ["demo", "--var", (directory as NSString).appendingPathComponent("var"), "--keep-running"],
+                             logPath: (directory as NSString).appendingPathComponent("demo.out"))
+        defer { if demo.isRunning { demo.signal(SIGKILL) } }
+        try await waitUntil("the demo's workers are connected", timeout: .seconds(60)) {
+            DemoTerminalTests.networkIsUp((directory as NSString).appendingPathComponent("var")) || !demo.isRunning
+        }
+        let pids = Self.childPids(in: demo.log)
+        #expect(pids.count >= 5, "\(demo.log)")
+        defer { for pid in pids where Self.alive(pid) { kill(pid, SIGKILL) } }
+        await demo.killHard()
+        try await waitUntil("the router and the workers have stopped after the demo was killed", timeout: .seconds(30)) {
+            pids.allSatisfy { !Self.alive($0) }
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
 }

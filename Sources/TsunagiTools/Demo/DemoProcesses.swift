@@ -69,7 +69,22 @@ extension DemoRun {
         try process.run()
         try children.add(name: name, pid: process.processIdentifier)
         daemons.append((name, process))
+        try watchOver(process.processIdentifier)
         return process
+    }
+
+    /// A demo killed outright (`kill -9`, an out-of-memory kill) runs no clean-up of its own, and
+    /// its daemons would run on unseen. A small shell keeps watch instead: once the demo is gone
+    /// it stops the daemon; once the daemon is gone it ends itself.
+    private func watchOver(_ daemon: Int32) throws {
+        let watch = Process()
+        watch.executableURL = URL(fileURLWithPath: "/bin/sh")
+        watch.arguments = ["-c", "while kill -0 \"$0\" && kill -0 \"$1\"; do sleep 1; done 2>/dev/null; kill -0 \"$0\" 2>/dev/null || kill -TERM \"$1\" 2>/dev/null",
+                           String(getpid()), String(daemon)]
+        watch.standardInput = FileHandle.nullDevice
+        watch.standardOutput = FileHandle.nullDevice
+        watch.standardError = FileHandle.nullDevice
+        try watch.run()
     }
 
     /// One of the agency's own commands (`submit`, `accept`, …), as staff would type it; its output.
