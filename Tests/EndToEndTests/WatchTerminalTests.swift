@@ -33,8 +33,9 @@ import TsunagiTools
         defer { tmux.killServer() }
         let exitFile = net.directory + "/watch-exit"
         let tsunagi = BuiltExecutables.path("tsunagi")
+        // The terminal settings are written aside and moved, so that the file is whole when it appears.
         let command = tsunagi + " watch --config " + net.routerConfigPath
-            + "; echo $? > " + exitFile + "; stty -a > " + exitFile + ".stty"
+            + "; echo $? > " + exitFile + "; stty -a > " + exitFile + ".part; mv " + exitFile + ".part " + exitFile + ".stty"
         try tmux.run(["new-session", "-d", "-s", "watch", "-x", "\(size.columns)", "-y", "\(size.rows)", command])
 
         var lines: [String] = []
