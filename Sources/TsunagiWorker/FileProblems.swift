@@ -52,15 +52,19 @@ public struct FileProblem: Sendable, Equatable, CustomStringConvertible {
 /// Why an outbox file cannot be sent: every problem found in it, not only the first.
 public struct RejectionReason: Error, Sendable, CustomStringConvertible {
     public let problems: [FileProblem]
-    /// False when part of the file was sent all the same (its problems then say which part).
+    /// False when part of the file was sent all the same (`outcomes` then says which part).
     public let nothingSent: Bool
+    /// What became of the file's other referrals, each in its place: sent now, or sent before
+    /// with the same content (a repeat). Not errors; said so that no row is left unaccounted for.
+    public let outcomes: [FileProblem]
     /// The outbox did not read it (a link, a folder, a FIFO, a name that is not UTF-8…): its
     /// problem says what to do instead of "fix it and drop it again under the same name".
     public let unread: Bool
 
-    public init(_ problems: [FileProblem], nothingSent: Bool = true, unread: Bool = false) {
+    public init(_ problems: [FileProblem], nothingSent: Bool = true, outcomes: [FileProblem] = [], unread: Bool = false) {
         self.problems = problems
         self.nothingSent = nothingSent
+        self.outcomes = outcomes
         self.unread = unread
     }
 
@@ -78,7 +82,8 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
     public var message: String { problems.map(\.description).joined(separator: "\n") }
     public var description: String { message }
 
-    /// The text of `NAME.error`: which file, how many problems, that nothing was sent, then each problem.
+    /// The text of `NAME.error`: which file, how many problems, what was sent of it, then each
+    /// problem, then what became of the file's other referrals.
     public func errorFileText(for name: String) -> String {
         let count = problems.count
         let summary: String
@@ -86,8 +91,13 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
             // Said on the first line, which `status` shows; the problem below says what to do.
             summary = "「\(name)」は読まずに rejected/ に移しました（何も送っていません）。\n"
                 + "\(name) was moved to rejected/ unread; nothing was sent."
-        } else if !nothingSent {
-            summary = "「\(name)」の一部は送れませんでした（下記）。\n\(name) was only partly sent (see below)."
+        } else if !outcomes.isEmpty {
+            let sentNow = nothingSent ? "このファイルから新しく送ったものはありません。" : "ほかの紹介は送りました。"
+            let sentNowEnglish = nothingSent ? "nothing new in it was sent" : "its other referrals were sent"
+            summary = "「\(name)」の紹介のうち\(count)件は送れませんでした（下記）。\(sentNow)"
+                + "直して同じ名前で outbox に置き直せば、送った紹介はくり返しとして扱われ、二重には送られません。\n"
+                + "\(count) referral\(count == 1 ? "" : "s") in \(name) \(count == 1 ? "was" : "were") not sent (see below); \(sentNowEnglish). "
+                + "Fix \(count == 1 ? "it" : "them") and put the file in the outbox again under the same name: what was sent is recognized as a repeat and not sent twice."
         } else if count == 1 {
             summary = "「\(name)」は送れませんでした。このファイルからは何も送っていません。直して、同じ名前で outbox に置き直してください。\n"
                 + "\(name) was not sent; nothing in it was sent. Fix it and put it in the outbox again under the same name."
@@ -95,6 +105,35 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
             summary = "「\(name)」には\(count)件の誤りがあります。このファイルからは何も送っていません。すべて直して、同じ名前で outbox に置き直してください。\n"
                 + "\(name) has \(count) errors; nothing in it was sent. Fix them all and put it in the outbox again under the same name."
         }
-        return summary + "\n\n" + problems.map(\.description).joined(separator: "\n\n") + "\n"
+        var text = summary + "\n\n" + problems.map(\.description).joined(separator: "\n\n") + "\n"
+        if !outcomes.isEmpty {
+            text += "\nほかの紹介 / The file's other referrals:\n\n" + outcomes.map(\.description).joined(separator: "\n\n") + "\n"
+        }
+        return text
+    }
+}
+
+/// What became of one referral of an outbox file once the ledger saw it, said in the referral's
+/// place in the file (its row), for the `.error` of a file that was only partly sent.
+enum FileOutcome {
+    static func conflict(_ item: ReferralFileReader.FileReferral) -> FileProblem {
+        let id = item.referral.id
+        return FileProblem(item.place,
+            japanese: "紹介ID「\(id)」は別の内容ですでに送られているため、送っていません。紹介IDは一度しか使えません。内容を変えた紹介には新しいIDを付けてください。",
+            english: "referral id \(id) was already sent with other content, so this one was not sent: a referral id is used once, for ever; give a changed referral a new id.")
+    }
+
+    static func sent(_ item: ReferralFileReader.FileReferral) -> FileProblem {
+        let id = item.referral.id
+        return FileProblem(item.place,
+            japanese: "紹介ID「\(id)」は台帳に記録し、送信に回しました（ルーターが受け付けたかは sent で確かめられます）。",
+            english: "referral \(id) was recorded and handed over for sending ('sent' shows whether the router took it).")
+    }
+
+    static func repeated(_ item: ReferralFileReader.FileReferral) -> FileProblem {
+        let id = item.referral.id
+        return FileProblem(item.place,
+            japanese: "紹介ID「\(id)」は以前に同じ内容で送っています。くり返しなので、もう一度は送っていません。",
+            english: "referral \(id) was sent before with the same content: a repeat, not sent again.")
     }
 }
