@@ -1,4 +1,5 @@
 import Foundation
+import TsunagiCore
 
 /// One thing wrong with an outbox file, where it is, and what to write instead: in Japanese for
 /// the staff who fix it, then in English.
@@ -116,11 +117,45 @@ public struct RejectionReason: Error, Sendable, CustomStringConvertible {
 /// What became of one referral of an outbox file once the ledger saw it, said in the referral's
 /// place in the file (its row), for the `.error` of a file that was only partly sent.
 enum FileOutcome {
-    static func conflict(_ item: ReferralFileReader.FileReferral) -> FileProblem {
+    /// A referral whose id was sent before with other content; `earlier` is what was sent, so
+    /// that the sentence can name the columns that differ.
+    static func conflict(_ item: ReferralFileReader.FileReferral, earlier: Referral?, profile: AgencyProfile) -> FileProblem {
         let id = item.referral.id
+        let changed = earlier.map { changedColumns($0, item.referral, profile: profile) } ?? []
+        let where_ = changed.isEmpty ? "" : "（前に送った内容と違う列: \(changed.map(\.heading).joined(separator: "、"))）"
+        let whereEnglish = changed.isEmpty ? "" : " (differing from what was sent: \(changed.map { "\($0.heading) (\($0.field))" }.joined(separator: ", ")))"
         return FileProblem(item.place,
-            japanese: "紹介ID「\(id)」は別の内容ですでに送られているため、送っていません。紹介IDは一度しか使えません。内容を変えた紹介には新しいIDを付けてください。",
-            english: "referral id \(id) was already sent with other content, so this one was not sent: a referral id is used once, for ever; give a changed referral a new id.")
+            japanese: "紹介ID「\(id)」は別の内容ですでに送られているため、送っていません\(where_)。紹介IDは一度しか使えません。内容を変えた紹介には新しいIDを付けてください。",
+            english: "referral id \(id) was already sent with other content\(whereEnglish), so this one was not sent: a referral id is used once, for ever; give a changed referral a new id.")
+    }
+
+    /// The columns in which `new` differs from `earlier`, by the CSV's headings and the fields they fill.
+    static func changedColumns(_ earlier: Referral, _ new: Referral, profile: AgencyProfile) -> [(heading: String, field: String)] {
+        func fields(_ bytes: [UInt8]) -> [String: NSObject] {
+            guard let object = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { return [:] }
+            var flat: [String: NSObject] = [:]
+            for (key, value) in object {
+                if let nested = value as? [String: Any] {
+                    for (inner, innerValue) in nested { flat["\(key).\(inner)"] = innerValue as? NSObject }
+                } else {
+                    flat[key] = value as? NSObject
+                }
+            }
+            return flat
+        }
+        func differing(_ left: [String: NSObject], _ right: [String: NSObject]) -> [String] {
+            Set(left.keys).union(right.keys).filter { left[$0] != right[$0] }.sorted()
+        }
+        let routingHeadings = ReferralFileReader.routingHeadings
+        let routing = differing(fields(earlier.routing.canonicalJSON()), fields(new.routing.canonicalJSON())).map { field in
+            (heading: routingHeadings.first { $0.field == field }?.heading ?? field, field: field)
+        }
+        let personal = differing(fields(earlier.personal), fields(new.personal)).map { key in
+            (heading: profile.personalColumns.first { $0.key == key }?.heading ?? key, field: key)
+        }
+        // In the order of the CSV's columns: routing first, then the person's.
+        let order = routingHeadings.map(\.field)
+        return routing.sorted { (order.firstIndex(of: $0.field) ?? order.count) < (order.firstIndex(of: $1.field) ?? order.count) } + personal
     }
 
     static func sent(_ item: ReferralFileReader.FileReferral) -> FileProblem {

@@ -207,7 +207,7 @@ public final class WorkerDaemon: Sendable {
             }
         } else {
             reject(name, reason: RejectionReason(
-                conflicts.map(FileOutcome.conflict),
+                conflicts.map { FileOutcome.conflict($0, earlier: try? ledger.sentReferral($0.referral.id), profile: profile) },
                 nothingSent: recorded.isEmpty,
                 outcomes: outcomes.compactMap { item, outcome in
                     switch outcome {

@@ -119,10 +119,10 @@ struct ExcelOutboxEndToEndTests {
             }
             let error = try String(contentsOfFile: network.folder(Self.saposute, "rejected/\(name).error"), encoding: .utf8)
             #expect(error.hasPrefix("「\(name)」の紹介のうち1件は送れませんでした"), "\(error)")
-            #expect(error.contains("2行目: 紹介ID「SK-R1」は別の内容ですでに送られているため、送っていません"), "\(error)")
+            #expect(error.contains("2行目: 紹介ID「SK-R1」は別の内容ですでに送られているため、送っていません（前に送った内容と違う列: 年代）。"), "\(error)")
             #expect(error.contains("3行目: 紹介ID「SK-R2」は以前に同じ内容で送っています"), "\(error)")
             #expect(error.contains("4行目: 紹介ID「SK-R3」は台帳に記録し、送信に回しました"), "\(error)")
-            #expect(error.contains("line 2: referral id SK-R1 was already sent with other content"), "\(error)")
+            #expect(error.contains("line 2: referral id SK-R1 was already sent with other content (differing from what was sent: 年代 (age_band))"), "\(error)")
             #expect(try ledger.sentReferral(ReferralID(rawValue: "SK-R1")!)?.routing.ageBand == .twenties, "the changed row changed nothing")
             #expect(try ledger.counts().sent == 3)
             try await waitUntil("the router holds the three referrals and no more") {

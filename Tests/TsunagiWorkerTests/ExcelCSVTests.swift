@@ -233,4 +233,13 @@ import TsunagiCore
         #expect(onlyRepeats.contains("このファイルから新しく送ったものはありません。") && onlyRepeats.contains("nothing new in it was sent"))
         #expect(!onlyRepeats.contains("ほかの紹介は送りました"))
     }
+
+    @Test func aChangedReferralNamesTheColumnsThatDiffer() throws {
+        let earlier = try Fixtures.referral(id: "PS-1", personal: #"{"name":"山田 太郎","channel":"来所"}"#)
+        let later = try Fixtures.referral(id: "PS-1", to: "employment-base.chubu", createdAt: "2026-11-28T09:30:00+09:00",
+                                          personal: #"{"name":"山田 太郎","channel":"電話"}"#)
+        let changed = FileOutcome.changedColumns(earlier, later, profile: .peerSupport)
+        #expect(changed.map(\.heading) == ["紹介先", "作成日時", "相談経路"])
+        #expect(FileOutcome.changedColumns(earlier, earlier, profile: .peerSupport).isEmpty)
+    }
 }
