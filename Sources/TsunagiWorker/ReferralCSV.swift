@@ -139,8 +139,8 @@ extension ReferralFileReader {
         let createdAt = createdText.isEmpty ? id.flatMap(earlierCreation) ?? ExcelDates.timestamp(modified)
                                             : ExcelDates.timestamp(createdText)
         if createdAt == nil {
-            cells.add("作成日時", "「\(createdText.prefix(40))」は日時として読めません。2026/12/02 10:00 のように書くか、空欄にしてください（空欄ならファイルを保存した時刻）。",
-                      "'\(createdText.prefix(40))' is not a date and time: write e.g. 2026/12/02 10:00 (Japan time), or leave it empty for the file's time")
+            cells.add("作成日時", "「\(createdText.prefix(40))」は日時として読めません。2026/12/02 10:00 のように書くか、空欄にしてください（空欄ならファイルを保存した時刻、前に送った紹介IDなら送ったときの時刻）。",
+                      "'\(createdText.prefix(40))' is not a date and time: write e.g. 2026/12/02 10:00 (Japan time), or leave it empty for the file's time (for an id sent before, the time it was sent with)")
         }
         let createdDay = createdAt.flatMap(Routing.parseTimestamp).map { CivilDate($0, in: .japan) }
 
