@@ -161,25 +161,33 @@ public final class AgencyLedger: Sendable {
     /// harmless; with other content it is a conflict and nothing changes.
     @discardableResult
     public func recordSent(_ referral: Referral, sourceFile: String, at now: Date = Date()) throws -> RecordOutcome {
-        let routingJSON = Data(referral.routing.canonicalJSON())
+        try recordSent([referral], sourceFile: sourceFile, at: now)[0]
+    }
+
+    /// Records the referrals of one outbox file in one transaction (one fsync), each once: all
+    /// of them are recorded or, when the ledger cannot be written, none is.
+    public func recordSent(_ referrals: [Referral], sourceFile: String, at now: Date = Date()) throws -> [RecordOutcome] {
         let timestamp = Timestamps.iso(now)
         return try pool.write { db in
-            if let row = try Row.fetchOne(db, sql: "SELECT routing, personal FROM sent_referral WHERE id = ?",
-                                          arguments: [referral.id.rawValue]) {
-                let sameRouting = (row["routing"] as Data) == routingJSON
-                let samePersonal = (row["personal"] as Data) == Data(referral.personal)
-                return sameRouting && samePersonal ? .alreadyRecorded : .conflict
+            try referrals.map { referral in
+                let routingJSON = Data(referral.routing.canonicalJSON())
+                if let row = try Row.fetchOne(db, sql: "SELECT routing, personal FROM sent_referral WHERE id = ?",
+                                              arguments: [referral.id.rawValue]) {
+                    let sameRouting = (row["routing"] as Data) == routingJSON
+                    let samePersonal = (row["personal"] as Data) == Data(referral.personal)
+                    return sameRouting && samePersonal ? .alreadyRecorded : .conflict
+                }
+                try db.execute(sql: """
+                    INSERT INTO sent_referral(id, to_agency, created_at, created_day, routing, personal, source_file,
+                                              recorded_at, state, state_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
+                    """, arguments: [referral.id.rawValue, referral.routing.to.rawValue, referral.routing.createdAt,
+                                     Self.createdDay(referral.routing), routingJSON, Data(referral.personal), sourceFile,
+                                     timestamp, timestamp])
+                try Self.appendEvent(db, id: referral.id, direction: .sent, state: .submitted, actor: referral.routing.from,
+                                     at: timestamp, detail: nil)
+                return .recorded
             }
-            try db.execute(sql: """
-                INSERT INTO sent_referral(id, to_agency, created_at, created_day, routing, personal, source_file,
-                                          recorded_at, state, state_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?)
-                """, arguments: [referral.id.rawValue, referral.routing.to.rawValue, referral.routing.createdAt,
-                                 Self.createdDay(referral.routing), routingJSON, Data(referral.personal), sourceFile,
-                                 timestamp, timestamp])
-            try Self.appendEvent(db, id: referral.id, direction: .sent, state: .submitted, actor: referral.routing.from,
-                                 at: timestamp, detail: nil)
-            return .recorded
         }
     }
 

@@ -62,8 +62,8 @@ public enum AgencyAnswers {
         }
         if let refusal = entry.refusal {
             return .refused(StaffSentence(
-                "\(id) はルーターに受け付けられなかった紹介です（\(refusal)）。先方には届いていないので、取り下げる必要はありません。",
-                "\(id) was refused by the router (\(refusal)); it never reached the destination, so there is nothing to withdraw."))
+                "\(id) はルーターに受け付けられなかった紹介です。先方には届いていないので、取り下げる必要はありません。ルーターの理由: \(StaffWords.routerRefusal(code: entry.refusalCode, sentence: refusal, .ja))",
+                "\(id) was refused by the router (\(StaffWords.routerRefusal(code: entry.refusalCode, sentence: refusal, .en))); it never reached the destination, so there is nothing to withdraw."))
         }
         // Where the referral will stand once the answers already given reach the router.
         let pending = found.answers.last { $0.status == .queued }
@@ -189,4 +189,11 @@ public struct AgencyNames: Sendable {
     public func japanese(_ id: AgencyID) -> String { names[id] ?? id.rawValue }
     public func english(_ id: AgencyID) -> String { names[id].map { "\($0) (\(id))" } ?? id.rawValue }
     public func name(_ id: AgencyID, _ language: StaffLanguage) -> String { language == .ja ? japanese(id) : english(id) }
+
+    /// The name with the id, where a line has room for both: the registry's name, or the kind's
+    /// Japanese word when the registry does not know the agency (`若者サポートステーション（saposute.x）`).
+    public func labelled(_ id: AgencyID, _ language: StaffLanguage) -> String {
+        guard let name = names[id] ?? AgencyProfile.all.first(where: { $0.kind == id.kind })?.japaneseName else { return id.rawValue }
+        return language.pick("\(name)（\(id)）", "\(name) (\(id))")
+    }
 }

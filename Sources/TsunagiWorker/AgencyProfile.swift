@@ -30,6 +30,9 @@ public struct AgencyProfile: Sendable {
         self.defaultAckDueBusinessDays = defaultAckDueBusinessDays
     }
 
+    /// Every kind that runs a worker, in the order the prefecture's tables list them.
+    public static let all: [AgencyProfile] = [.peerSupport, .saposute, .employmentBase, .welfareOffice, .regionalSupportCenter, .municipality]
+
     /// The executable's name: `tsunagi-<kind>`.
     public var executableName: String { "tsunagi-\(kind)" }
 

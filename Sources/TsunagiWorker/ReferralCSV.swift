@@ -19,7 +19,7 @@ extension ReferralFileReader {
         ("応答期限", "due_date", false),
     ]
 
-    func readCSV(_ data: Data, modified: Date) throws(RejectionReason) -> [Referral] {
+    func readCSV(_ data: Data, modified: Date, earlierCreation: (ReferralID) -> String?) throws(RejectionReason) -> [FileReferral] {
         let text = try ExcelText.decode(data).text
         let table: CSVTable
         do {
@@ -64,21 +64,24 @@ extension ReferralFileReader {
                                         english: "the CSV file has headings but no referral rows"))
         }
         guard headingsUsable else { throw RejectionReason(problems) }
-        var referrals: [Referral] = []
+        var referrals: [FileReferral] = []
+        // Every row's id, whether or not the row has other errors: a second row with the same id
+        // is an error of its own, listed with the rest.
         var seen: [ReferralID: Int] = [:]
         for row in dataRows {
             var cells = CSVCells(line: row.line, fields: row.fields, headings: headings, index: index)
-            let referral = readRow(&cells, modified: modified)
+            let referral = readRow(&cells, modified: modified, earlierCreation: earlierCreation)
+            if let id = ReferralID(rawValue: cells.folded("紹介ID")) {
+                if let earlier = seen[id] {
+                    cells.add("紹介ID", "紹介ID「\(id)」は \(earlier)行目にもあります。紹介ごとに別のIDを付けてください。",
+                              "referral id \(id) is also on line \(earlier): each referral needs its own id")
+                } else {
+                    seen[id] = row.line
+                }
+            }
             problems += cells.problems
-            guard let referral else { continue }
-            if let earlier = seen[referral.id] {
-                cells.problems = []
-                cells.add("紹介ID", "紹介ID「\(referral.id)」は \(earlier)行目にもあります。紹介ごとに別のIDを付けてください。",
-                          "referral id \(referral.id) is also on line \(earlier): each referral needs its own id")
-                problems += cells.problems
-            } else {
-                seen[referral.id] = row.line
-                referrals.append(referral)
+            if let referral, cells.problems.isEmpty {
+                referrals.append(FileReferral(referral: referral, place: .row(row.line)))
             }
         }
         guard problems.isEmpty else { throw RejectionReason(problems) }
@@ -86,7 +89,7 @@ extension ReferralFileReader {
     }
 
     /// One row's referral, or nil with the row's problems in `cells`.
-    func readRow(_ cells: inout CSVCells, modified: Date) -> Referral? {
+    func readRow(_ cells: inout CSVCells, modified: Date, earlierCreation: (ReferralID) -> String?) -> Referral? {
         let before = cells.problems.count
         for (position, field) in cells.fields.enumerated() {
             let heading = position < cells.headings.count ? cells.headings[position] : ""
@@ -132,10 +135,12 @@ extension ReferralFileReader {
         }
 
         let createdText = cells.folded("作成日時")
-        let createdAt = createdText.isEmpty ? ExcelDates.timestamp(modified) : ExcelDates.timestamp(createdText)
+        // Left empty: when it was sent before, the time it was sent with; else the file's time.
+        let createdAt = createdText.isEmpty ? id.flatMap(earlierCreation) ?? ExcelDates.timestamp(modified)
+                                            : ExcelDates.timestamp(createdText)
         if createdAt == nil {
-            cells.add("作成日時", "「\(createdText.prefix(40))」は日時として読めません。2026/12/02 10:00 のように書くか、空欄にしてください（空欄ならファイルを保存した時刻）。",
-                      "'\(createdText.prefix(40))' is not a date and time: write e.g. 2026/12/02 10:00 (Japan time), or leave it empty for the file's time")
+            cells.add("作成日時", "「\(createdText.prefix(40))」は日時として読めません。2026/12/02 10:00 のように書くか、空欄にしてください（空欄ならファイルを保存した時刻、前に送った紹介IDなら送ったときの時刻）。",
+                      "'\(createdText.prefix(40))' is not a date and time: write e.g. 2026/12/02 10:00 (Japan time), or leave it empty for the file's time (for an id sent before, the time it was sent with)")
         }
         let createdDay = createdAt.flatMap(Routing.parseTimestamp).map { CivilDate($0, in: .japan) }
 

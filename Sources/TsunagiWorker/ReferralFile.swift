@@ -17,13 +17,28 @@ public struct ReferralFileReader: Sendable {
         self.knownDestinations = knownDestinations
     }
 
+    /// One referral of a file, and where it stands in the file (its CSV row, or the file for a
+    /// JSON document), so that what became of it can be said in its place.
+    public struct FileReferral: Sendable {
+        public let referral: Referral
+        public let place: FileProblem.Place
+    }
+
     /// Reads one outbox file. `name` decides the format (`.csv`, else JSON); `modified` is the
     /// file's time, the creation time of CSV rows that give none.
     public func read(_ data: Data, name: String, modified: Date? = nil) throws(RejectionReason) -> [Referral] {
+        try readReferrals(data, name: name, modified: modified).map(\.referral)
+    }
+
+    /// Reads one outbox file with each referral's place. A CSV row without 作成日時 whose id was
+    /// sent before takes the creation time it was sent with (`earlierCreation`), so that the same
+    /// sheet saved again with rows added is the same referral again, not a changed one.
+    public func readReferrals(_ data: Data, name: String, modified: Date? = nil,
+                              earlierCreation: (ReferralID) -> String? = { _ in nil }) throws(RejectionReason) -> [FileReferral] {
         if name.lowercased().hasSuffix(".csv") {
-            return try readCSV(data, modified: modified ?? Date())
+            return try readCSV(data, modified: modified ?? Date(), earlierCreation: earlierCreation)
         }
-        return [try readJSON(data)]
+        return [FileReferral(referral: try readJSON(data), place: .file)]
     }
 
     // MARK: Words

@@ -103,30 +103,31 @@ public enum StaffWords {
         }
     }
 
-    /// What the router's refusal code means, for staff.
+    /// What the router's refusal code means, for staff (the words are TsunagiCore's, beside the codes).
     public static func routerRefusal(code: Int?) -> Pair {
-        switch code.flatMap(ErrorCode.init(rawValue:)) {
-        case .invalidReferral: Pair(japanese: "紹介の内容が正しくありません", english: "the referral is not valid")
-        case .noConsent: Pair(japanese: "同意の根拠と取得日がありません", english: "the consent basis and date are missing")
-        case .unknownAgency: Pair(japanese: "紹介先が登録簿にありません", english: "the destination is not in the registry")
-        case .selfReferral: Pair(japanese: "自分の機関あての紹介です", english: "the referral is addressed to this agency itself")
-        case .conflict: Pair(japanese: "同じ紹介IDで別の内容がすでに送られています", english: "the id was already used with other content")
-        case .spoofedSender: Pair(japanese: "紹介元がこの機関ではありません", english: "the sender is not this agency")
-        case .notFound: Pair(japanese: "ルーターにその紹介がありません", english: "the router does not hold that referral")
-        case .wrongActor: Pair(japanese: "この機関にはできない操作です", english: "this agency may not do that")
-        case .invalidTransition: Pair(japanese: "今の状態ではできない操作です", english: "the referral's state does not allow it")
-        case .detailRequired: Pair(japanese: "理由または成果が必要です", english: "a reason or an outcome is needed")
-        case .invalidOutcome: Pair(japanese: "成果の言葉が正しくありません", english: "the outcome is not one of the kind's words")
-        default: Pair(japanese: "ルーターが受け付けませんでした", english: "the router refused it")
+        guard let known = code.flatMap(ErrorCode.init(rawValue:)) else {
+            return Pair(japanese: "ルーターが受け付けませんでした。", english: "the router refused it")
         }
+        return Pair(japanese: known.japaneseSentence, english: known.englishMeaning)
     }
 
-    /// A full refusal line: the meaning of the code, then the router's own sentence and code.
+    /// A full refusal line. In Japanese: the code's Japanese sentence and the code, never the
+    /// router's English sentence; in English: the meaning, then the router's own sentence and code.
     public static func routerRefusal(code: Int?, sentence: String?, _ language: StaffLanguage) -> String {
-        let meaning = routerRefusal(code: code).text(language)
+        let meaning = routerRefusal(code: code)
         let codeText = code.map { c in ErrorCode(rawValue: c).map { "\(c) \($0.name)" } ?? "\(c)" }
-        let detail = [codeText, sentence].compactMap { $0 }.joined(separator: ": ")
-        return detail.isEmpty ? meaning : language.pick("\(meaning)（\(detail)）", "\(meaning) (\(detail))")
+        switch language {
+        case .ja:
+            if let codeText {
+                let sentence = meaning.japanese.hasSuffix("。") ? String(meaning.japanese.dropLast()) : meaning.japanese
+                return "\(sentence)（\(codeText)）。"
+            }
+            // A refusal recorded without its code: its sentence is the router's English.
+            return sentence == nil ? meaning.japanese : "理由は英語でだけ記録されています（--lang en で表示できます）。"
+        case .en:
+            let detail = [codeText, sentence].compactMap { $0 }.joined(separator: ": ")
+            return detail.isEmpty ? meaning.english : "\(meaning.english) (\(detail))"
+        }
     }
 
     // MARK: Times, in Japan time

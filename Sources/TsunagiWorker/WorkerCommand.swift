@@ -332,15 +332,7 @@ extension WorkerCommand {
                     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                     print(String(decoding: try encoder.encode(report), as: UTF8.self))
                 } else {
-                    context.say("\(context.settings.agency) の台帳（\(day)）: \(report.entries.count) 件",
-                                "Ledger of \(context.settings.agency) for \(day): \(report.entries.count) referral\(report.entries.count == 1 ? "" : "s").")
-                    var counts: [String: Int] = [:]
-                    for entry in report.entries {
-                        let direction = context.language.pick(entry.direction == .sent ? "送信先" : "受信元", entry.direction == .sent ? "to" : "from")
-                        let state = StaffWords.state(entry.state, entry.direction).text(context.language)
-                        counts["\(direction) \(entry.counterpart)  \(state)", default: 0] += 1
-                    }
-                    for key in counts.keys.sorted() { print("  \(key): \(counts[key]!)") }
+                    LedgerReportText(report: report, names: context.names).lines(context.language).forEach { print($0) }
                 }
                 if send {
                     try context.ledger.requestReport(day: day)

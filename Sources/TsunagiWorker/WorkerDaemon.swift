@@ -164,34 +164,40 @@ public final class WorkerDaemon: Sendable {
         case .refused(let reason): return reject(name, reason: reason)
         case .gone: return
         }
-        let referrals: [Referral]
+        let referrals: [ReferralFileReader.FileReferral]
         do {
-            referrals = try reader.read(data, name: name, modified: modified)
+            // A row without 作成日時 whose id was sent before takes the time it was sent with.
+            referrals = try reader.readReferrals(data, name: name, modified: modified) { [ledger] id in
+                (try? ledger.sentReferral(id))?.routing.createdAt
+            }
         } catch {
             return reject(name, reason: error)
         }
-        if let reason = sealing.cannotSeal(referrals) {
+        if let reason = sealing.cannotSeal(referrals.map(\.referral)) {
             return reject(name, reason: RejectionReason(reason))
         }
-        var conflicts: [ReferralID] = []
-        var accepted: [Referral] = []
+        let outcomes: [(item: ReferralFileReader.FileReferral, outcome: RecordOutcome)]
         do {
-            for referral in referrals {
-                switch try ledger.recordSent(referral, sourceFile: name) {
-                case .recorded, .alreadyRecorded: accepted.append(referral)
-                case .conflict: conflicts.append(referral.id)
-                }
-            }
+            outcomes = Array(zip(referrals, try ledger.recordSent(referrals.map(\.referral), sourceFile: name)))
         } catch {
-            // The ledger cannot be written: leave the file where it is and try again next scan.
+            // The ledger cannot be written (and holds none of the file): leave the file where it
+            // is and try again next scan.
             logger.error("cannot record an outbox file in the ledger; will retry", metadata: ["error": "\(error)"])
             return
         }
-        client.send(sealing.outbound(accepted).map(OutboundRequest.submit))
-        for referral in accepted {
+        let recorded = outcomes.filter { $0.outcome == .recorded }.map(\.item)
+        let repeats = outcomes.filter { $0.outcome == .alreadyRecorded }.map(\.item)
+        let conflicts = outcomes.filter { $0.outcome == .conflict }.map(\.item)
+        // Only what is new goes out: a repeat is in the ledger already, sent or being resent.
+        client.send(sealing.outbound(recorded.map(\.referral)).map(OutboundRequest.submit))
+        for item in recorded {
             logger.info("referral recorded for sending", metadata: [
-                "referral.id": "\(referral.id)", "agency.to": "\(referral.routing.to)",
+                "referral.id": "\(item.referral.id)", "agency.to": "\(item.referral.routing.to)",
             ])
+        }
+        if !repeats.isEmpty {
+            logger.info("an outbox file repeats referrals already sent; they are not sent again",
+                        metadata: ["outbox.repeats": "\(repeats.count)", "outbox.new": "\(recorded.count)"])
         }
         if conflicts.isEmpty {
             do {
@@ -200,14 +206,16 @@ public final class WorkerDaemon: Sendable {
                 logger.error("cannot move a sent outbox file", metadata: ["error": "\(error)"])
             }
         } else {
-            let ids = conflicts.map(\.rawValue).joined(separator: ", ")
-            let others = accepted.map(\.id.rawValue).joined(separator: ", ")
             reject(name, reason: RejectionReason(
-                japanese: "紹介ID \(ids) は別の内容ですでに送られています。紹介IDは一度しか使えません。内容を変えた紹介には新しいIDを付けてください。"
-                    + (accepted.isEmpty ? "" : "このファイルのほかの紹介（\(others)）は記録し、送っています。"),
-                english: "referral id\(conflicts.count == 1 ? "" : "s") \(ids) \(conflicts.count == 1 ? "was" : "were") already sent with other content: a referral id is used once, for ever; give a changed referral a new id."
-                    + (accepted.isEmpty ? "" : " The file's other referrals (\(others)) were recorded and are being sent."),
-                nothingSent: accepted.isEmpty))
+                conflicts.map { FileOutcome.conflict($0, earlier: try? ledger.sentReferral($0.referral.id), profile: profile) },
+                nothingSent: recorded.isEmpty,
+                outcomes: outcomes.compactMap { item, outcome in
+                    switch outcome {
+                    case .recorded: FileOutcome.sent(item)
+                    case .alreadyRecorded: FileOutcome.repeated(item)
+                    case .conflict: nil
+                    }
+                }))
         }
     }
 

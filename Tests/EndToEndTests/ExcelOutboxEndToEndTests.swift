@@ -70,4 +70,64 @@ struct ExcelOutboxEndToEndTests {
             #expect(try StoreReader(path: network.storePath).countsByState().isEmpty)
         }
     }
+
+    /// Drops `text` as a sheet Excel saved at `saved`: the file's modification time is the
+    /// creation time of rows without 作成日時.
+    func dropSaved(_ text: String, at saved: Date, named name: String, into network: TestNetwork) throws {
+        let outbox = network.folder(Self.saposute, "outbox")
+        let hidden = (outbox as NSString).appendingPathComponent(".\(name).tmp")
+        try Data(text.utf8).write(to: URL(fileURLWithPath: hidden))
+        try FileManager.default.setAttributes([.modificationDate: saved], ofItemAtPath: hidden)
+        try FileManager.default.moveItem(atPath: hidden, toPath: (outbox as NSString).appendingPathComponent(name))
+    }
+
+    @Test func aSheetSavedAgainWithRowsAddedSendsOnlyTheNewRowsAndAChangedRowIsToldApart() async throws {
+        let header = "紹介ID,紹介先,支援ニーズ,年代,性別,市町村,同意の根拠,同意取得日,同意記録者,氏名\r\n"
+        func row(_ id: String, age: String = "20代") -> String {
+            "\(id),employment-base.chubu,就労,\(age),女性,南国市,本人,2026/11/25,担当B,高知 花子\r\n"
+        }
+        let name = "紹介一覧.csv"
+        try await withNetwork { network in
+            try await network.startRouter()
+            try await network.startWorker(Self.saposute)
+            try await network.startWorker(Self.base)
+            let now = Date()
+            try dropSaved(header + row("SK-R1"), at: now.addingTimeInterval(-7200), named: name, into: network)
+            try await waitUntil("SK-R1 is delivered and the file is in sent/") {
+                network.files(Self.base, "inbox").contains("SK-R1.json") && network.files(Self.saposute, "sent").count == 1
+            }
+            let ledger = try network.ledger(Self.saposute)
+            let firstCreated = try #require(try ledger.sentReferral(ReferralID(rawValue: "SK-R1")!)).routing.createdAt
+
+            // The same sheet saved an hour later with a row added: SK-R1 is the same referral again.
+            try dropSaved(header + row("SK-R1") + row("SK-R2"), at: now.addingTimeInterval(-3600), named: name, into: network)
+            try await waitUntil("SK-R2 is delivered and the second file is in sent/") {
+                network.files(Self.base, "inbox").contains("SK-R2.json") && network.files(Self.saposute, "sent").count == 2
+            }
+            #expect(network.files(Self.saposute, "rejected").isEmpty)
+            #expect(try ledger.sentReferral(ReferralID(rawValue: "SK-R1")!)?.routing.createdAt == firstCreated)
+            #expect(try ledger.sentReferral(ReferralID(rawValue: "SK-R2")!)?.routing.createdAt != firstCreated, "a new row takes the file's time")
+            #expect(try ledger.counts().sent == 2)
+            #expect(try StoreReader(path: network.storePath).countsByState().values.reduce(0, +) == 2)
+
+            // Saved once more with SK-R1 changed and SK-R3 added: each row's .error line says what became of it.
+            try dropSaved(header + row("SK-R1", age: "30代") + row("SK-R2") + row("SK-R3"), at: now.addingTimeInterval(-1800),
+                          named: name, into: network)
+            try await waitUntil("SK-R3 is delivered and the file is rejected for SK-R1") {
+                network.files(Self.base, "inbox").contains("SK-R3.json")
+                    && network.files(Self.saposute, "rejected") == [name, name + ".error"]
+            }
+            let error = try String(contentsOfFile: network.folder(Self.saposute, "rejected/\(name).error"), encoding: .utf8)
+            #expect(error.hasPrefix("「\(name)」の紹介のうち1件は送れませんでした"), "\(error)")
+            #expect(error.contains("2行目: 紹介ID「SK-R1」は別の内容ですでに送られているため、送っていません（前に送った内容と違う列: 年代）。"), "\(error)")
+            #expect(error.contains("3行目: 紹介ID「SK-R2」は以前に同じ内容で送っています"), "\(error)")
+            #expect(error.contains("4行目: 紹介ID「SK-R3」は台帳に記録し、送信に回しました"), "\(error)")
+            #expect(error.contains("line 2: referral id SK-R1 was already sent with other content (differing from what was sent: 年代 (age_band))"), "\(error)")
+            #expect(try ledger.sentReferral(ReferralID(rawValue: "SK-R1")!)?.routing.ageBand == .twenties, "the changed row changed nothing")
+            #expect(try ledger.counts().sent == 3)
+            try await waitUntil("the router holds the three referrals and no more") {
+                try StoreReader(path: network.storePath).countsByState().values.reduce(0, +) == 3
+            }
+        }
+    }
 }

@@ -79,6 +79,14 @@ struct StaffEndToEndTests {
             #expect(completed.status == 0, "\(completed.output)")
             try await waitUntil("the sender hears of the completion") { try network.sentState(Self.peer, "PS-MU1") == .completed }
             #expect(try network.ledger(Self.peer).sent().first?.detail == "支援開始")
+
+            // The day's ledger names the agencies as the registry does, each with its id.
+            let report = try await staff(network, Self.peer, ["ledger", "report", "--date", "2026-11-27"])
+            #expect(report.status == 0, "\(report.output)")
+            #expect(report.output.contains("\(Self.peerName)（peer-support.kochi）の台帳（2026-11-27）: 1 件"), "\(report.output)")
+            #expect(report.output.contains("送信先 須崎市 健康推進課（municipality.susaki）  完了: 1 件"), "\(report.output)")
+            let englishReport = try await network.command(Self.peer, ["ledger", "report", "--date", "2026-11-27", "--lang", "en"])
+            #expect(englishReport.output.contains("to 須崎市 健康推進課 (municipality.susaki)  completed: 1"), "\(englishReport.output)")
         }
     }
 
@@ -183,7 +191,12 @@ struct StaffEndToEndTests {
             let status = try await staff(network, Self.saposute, ["status"])
             #expect(status.status == 0, "\(status.output)")
             #expect(status.output.contains("ルーターにつながっています"))
-            #expect(status.output.contains("PS-R1 の受け入れ") && status.output.contains("今の状態ではできない操作です（413 invalid-transition"))
+            #expect(status.output.contains("PS-R1 の受け入れ") && status.output.contains("今の状態ではできない操作です"))
+            #expect(status.output.contains("（413 invalid-transition）"), "\(status.output)")
+            // The router's English sentence is for --lang en; the Japanese lines carry none of it.
+            #expect(!status.output.contains("referral PS-R1 is withdrawn"), "\(status.output)")
+            let statusEnglish = try await network.command(Self.saposute, ["status", "--lang", "en"])
+            #expect(statusEnglish.output.contains("referral PS-R1 is withdrawn"), "\(statusEnglish.output)")
             let statusJSON = try json(try await staff(network, Self.saposute, ["status", "--json"]).output)
             let refused = try #require((statusJSON["refused"] as? [String: Any])?["answers"] as? [[String: Any]])
             #expect(refused.first?["id"] as? String == "PS-R1" && refused.first?["error_code"] as? Int == 413)

@@ -180,10 +180,20 @@ import TsunagiStore
         #expect(StaffLanguage.resolve(option: "ja", environment: ["LANG": "C"]) == .ja)
     }
 
-    @Test func aRouterRefusalIsBracketedAsEachLanguageWrites() {
-        let sentence = "referral PS-1 is withdrawn"
-        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .ja) == "今の状態ではできない操作です（413 invalid-transition: referral PS-1 is withdrawn）")
-        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .en) == "the referral's state does not allow it (413 invalid-transition: referral PS-1 is withdrawn)")
+    @Test func aRouterRefusalIsSaidInJapaneseWithItsCodeAndInEnglishWithTheRoutersSentence() {
+        let sentence = "referral PS-1 is withdrawn; it cannot be accepted from there"
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .ja)
+                == "紹介の今の状態ではできない操作です。show で紹介の状態と経過を確かめてください（413 invalid-transition）。")
+        #expect(StaffWords.routerRefusal(code: 413, sentence: sentence, .en)
+                == "the referral's state does not allow it (413 invalid-transition: \(sentence))")
+        for code in ErrorCode.allCases {
+            let line = StaffWords.routerRefusal(code: code.rawValue, sentence: sentence, .ja)
+            #expect(!line.contains("withdrawn") && line.hasSuffix("（\(code.rawValue) \(code.name)）。"), "\(line)")
+            #expect(line.unicodeScalars.contains { (0x3040...0x30FF).contains($0.value) }, "\(line) is Japanese")
+        }
+        // A refusal recorded before its code was kept: its English sentence stays out of the Japanese line.
+        let uncoded = StaffWords.routerRefusal(code: nil, sentence: sentence, .ja)
+        #expect(!uncoded.contains("withdrawn") && uncoded.contains("--lang en"))
     }
 
     @Test func timesAreJapanTime() {

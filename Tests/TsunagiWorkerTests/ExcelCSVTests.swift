@@ -179,4 +179,67 @@ import TsunagiCore
     @Test func columnLettersAsExcelShowsThem() {
         #expect([0, 1, 25, 26, 27, 51, 52, 701, 702].map(ExcelText.columnLetter) == ["A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"])
     }
+
+    @Test func aRepeatedIdIsListedEvenWhenItsFirstRowHasAnotherError() throws {
+        let text = Self.header + "\r\n"
+            + "SK-1,employment-base.chubu,,就労,二十代,男性,高知市,本人,2026/11/25,担当B,,,,,\r\n"
+            + "SK-1,employment-base.chubu,,就労,20代,男性,高知市,本人,2026/11/25,担当B,,,,,\r\n"
+            + "SK-1,employment-base.chubu,,就労,20代,男性,高知市,口頭,2026/11/25,担当B,,,,,\r\n"
+        let found = problems(Data(text.utf8))
+        #expect(found.map(\.place) == [
+            .cell(row: 2, column: "E", heading: "年代"),
+            .cell(row: 3, column: "A", heading: "紹介ID"),
+            .cell(row: 4, column: "H", heading: "同意の根拠"),
+            .cell(row: 4, column: "A", heading: "紹介ID"),
+        ])
+        #expect(found[1].japanese.contains("2行目にもあります") && found[3].japanese.contains("2行目にもあります"))
+    }
+
+    @Test func aRowWithoutCreationTimeTakesTheTimeItsIdWasSentWith() throws {
+        let text = Self.header + "\r\n"
+            + "SK-1,employment-base.chubu,,就労,20代,男性,高知市,本人,2026/11/25,担当B,,,,,\r\n"
+            + "SK-2,employment-base.chubu,,就労,20代,男性,高知市,本人,2026/11/25,担当B,,,,,\r\n"
+            + "SK-3,employment-base.chubu,2026/12/3 9:00,就労,20代,男性,高知市,本人,2026/11/25,担当B,,,,,\r\n"
+        let saved = try #require(ISO8601DateFormatter().date(from: "2026-12-04T01:00:00Z"))
+        let earlier = ["SK-1": "2026-11-26T09:00:00+09:00", "SK-3": "2026-11-26T09:00:00+09:00"]
+        let read = try saposute().readReferrals(Data(text.utf8), name: "cases.csv", modified: saved) { earlier[$0.rawValue] }
+        #expect(read.map(\.referral.routing.createdAt) == [
+            "2026-11-26T09:00:00+09:00",
+            "2026-12-04T10:00:00+09:00",
+            "2026-12-03T09:00:00+09:00",
+        ], "only an empty cell takes the earlier time; a written one is the row's own")
+        #expect(read.map(\.place) == [.row(2), .row(3), .row(4)])
+
+        // The checks against the creation day use the time it was sent with: a due date that had
+        // not passed when the row was first sent is not refused when the sheet is saved later.
+        let due = "紹介ID,紹介先,支援ニーズ,年代,性別,市町村,同意の根拠,同意取得日,同意記録者,応答期限\r\n"
+            + "SK-1,employment-base.chubu,就労,20代,男性,高知市,本人,2026/11/25,担当B,2026/12/1\r\n"
+        #expect(try saposute().readReferrals(Data(due.utf8), name: "cases.csv", modified: saved) { earlier[$0.rawValue] }.count == 1)
+        #expect(problems(Data(due.utf8)).map(\.place) == [.cell(row: 2, column: "J", heading: "応答期限")])
+    }
+
+    @Test func aPartlySentFileSaysWhatBecameOfEachRow() {
+        let conflict = FileProblem(.row(2), japanese: "紹介ID「SK-1」は別の内容ですでに送られているため、送っていません。", english: "referral id SK-1 was already sent with other content")
+        let repeated = FileProblem(.row(3), japanese: "紹介ID「SK-2」は以前に同じ内容で送っています。", english: "referral SK-2 was sent before")
+        let sent = FileProblem(.row(4), japanese: "紹介ID「SK-3」は台帳に記録し、送信に回しました。", english: "referral SK-3 was recorded")
+        let partly = RejectionReason([conflict], nothingSent: false, outcomes: [repeated, sent]).errorFileText(for: "a.csv")
+        #expect(partly.hasPrefix("「a.csv」の紹介のうち1件は送れませんでした（下記）。ほかの紹介は送りました。"))
+        #expect(partly.contains("1 referral in a.csv was not sent (see below); its other referrals were sent."))
+        let lines = partly.split(separator: "\n").map(String.init)
+        let order = ["2行目: 紹介ID「SK-1」", "3行目: 紹介ID「SK-2」", "4行目: 紹介ID「SK-3」"].map { prefix in lines.firstIndex { $0.hasPrefix(prefix) } }
+        #expect(order.allSatisfy { $0 != nil } && order == order.sorted { ($0 ?? 0) < ($1 ?? 0) }, "\(partly)")
+
+        let onlyRepeats = RejectionReason([conflict], nothingSent: true, outcomes: [repeated]).errorFileText(for: "a.csv")
+        #expect(onlyRepeats.contains("このファイルから新しく送ったものはありません。") && onlyRepeats.contains("nothing new in it was sent"))
+        #expect(!onlyRepeats.contains("ほかの紹介は送りました"))
+    }
+
+    @Test func aChangedReferralNamesTheColumnsThatDiffer() throws {
+        let earlier = try Fixtures.referral(id: "PS-1", personal: #"{"name":"山田 太郎","channel":"来所"}"#)
+        let later = try Fixtures.referral(id: "PS-1", to: "employment-base.chubu", createdAt: "2026-11-28T09:30:00+09:00",
+                                          personal: #"{"name":"山田 太郎","channel":"電話"}"#)
+        let changed = FileOutcome.changedColumns(earlier, later, profile: .peerSupport)
+        #expect(changed.map(\.heading) == ["紹介先", "作成日時", "相談経路"])
+        #expect(FileOutcome.changedColumns(earlier, earlier, profile: .peerSupport).isEmpty)
+    }
 }
