@@ -144,6 +144,9 @@ extension StoreReader {
     /// More changes than this since a cache's mark: it is dropped rather than patched.
     public static let changedDayLimit: Int64 = 100_000
 
+    /// The creation days of the referrals with an event after a given one.
+    static let changedDaysSQL = "SELECT DISTINCT created_day FROM referral WHERE seq IN (SELECT referral_seq FROM event WHERE seq > ?)"
+
     /// In one read transaction (one snapshot): the store's mark, the creation days of the referrals
     /// changed since `since`, and the period groups of every day from `first` through `last` that
     /// is not in `cached` or has changed. What the caller caches is then exactly the store at `mark`.
@@ -157,9 +160,8 @@ extension StoreReader {
                mark.lastEvent - since.lastEvent <= Self.changedDayLimit {
                 // The events after the mark along the event table's key, then each one's referral by
                 // its key: milliseconds. (As a JOIN the planner scans a million referrals instead.)
-                changed = Set(try String.fetchAll(db, sql: """
-                    SELECT DISTINCT created_day FROM referral WHERE seq IN (SELECT referral_seq FROM event WHERE seq > ?)
-                    """, arguments: [since.lastEvent]).compactMap { CivilDate($0) })
+                changed = Set(try String.fetchAll(db, sql: Self.changedDaysSQL, arguments: [since.lastEvent])
+                    .compactMap { CivilDate($0) })
             }
             let statement = try db.cachedStatement(sql: """
                 SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome,
