@@ -17,7 +17,7 @@ public struct ConsoleApplication: Sendable {
     ]
 
     let site: WebSite
-    let data: ConsoleData
+    public let data: ConsoleData
     let routerStatus: RouterStatusClient
 
     public init(config: ConsoleConfig, data: ConsoleData, sessions: SessionStore? = nil,

@@ -12,6 +12,8 @@ public struct ConsoleData: Sendable {
     public let calendar: BusinessCalendar
     /// Today in Japan; a test fixes it.
     public let today: @Sendable () -> CivilDate
+    /// The 実績 page's per-day counts, read again only for days the store has changed since.
+    public let reports = PeriodReportCache()
 
     public init(storePath: String, directory: AgencyDirectory, calendar: BusinessCalendar = .japanesePublicOffices,
                 today: @escaping @Sendable () -> CivilDate = { CivilDate.today() }) throws {
@@ -20,6 +22,12 @@ public struct ConsoleData: Sendable {
         self.directory = directory
         self.calendar = calendar
         self.today = today
+    }
+
+    /// Reads this fiscal year's days in the background, so the first 実績 after a start is quick too.
+    public func prepareReports() {
+        let reader = reader, reports = reports, year = ReportPeriod.fiscalYear(containing: today())
+        DispatchQueue.global(qos: .utility).async { _ = try? reports.counts(period: year, reader: reader) }
     }
 
     /// The agency's Japanese name, or its id when the registry does not list it.

@@ -5,6 +5,11 @@ import TsunagiTools
 
 /// The prefecture's words for the routing facts the console shows.
 enum JapaneseLabels {
+    /// A waiting referral's state in the list: an undeliverable one says who acts next.
+    static func pendingState(_ state: HandoffState) -> String {
+        state == .undeliverable ? "開封不能（送信元の再送待ち）" : state.japaneseLabel
+    }
+
     static func need(_ need: Need) -> String {
         switch need {
         case .employment: "就労"

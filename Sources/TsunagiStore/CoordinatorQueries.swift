@@ -82,12 +82,7 @@ extension StoreReader {
                 WHERE created_day BETWEEN ? AND ?
                 GROUP BY from_agency, to_agency, state, outcome, municipality, age_band
                 """, arguments: [first.description, last.description]
-            ).compactMap { row in
-                guard let from = AgencyID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
-                      let state = HandoffState(rawValue: row[2]) else { return nil }
-                return PeriodGroup(from: from, to: to, state: state, outcome: row[3], municipality: row[4],
-                                   ageBand: AgeBand(rawValue: row[5]) ?? .unknown, count: row[6])
-            }
+            ).compactMap(PeriodGroup.init(row:))
         }
     }
 }
@@ -123,5 +118,77 @@ extension RouterStore {
                 return (id, agency)
             }
         }
+    }
+}
+
+/// Where the store stood when something was read from it: the newest event of the audit trail
+/// (every change to a referral appends one in the same transaction) and the schema's version (a
+/// migration rewrites columns without events). A cache of what was read is good while the mark is.
+public struct StoreMark: Sendable, Hashable {
+    public let lastEvent: Int64
+    public let schemaVersion: Int
+}
+
+/// Per-day period groups read for a cache of per-day counts, with what changed since the cache's mark.
+public struct PeriodDayRead: Sendable {
+    public let mark: StoreMark
+    /// The creation days of referrals changed since the mark asked about; nil when everything
+    /// must be read again (no mark, a migration, a store that went back, or too many changes to list).
+    public let changedDays: Set<CivilDate>?
+    /// The groups of each day read (the days of the period not cached, or changed); a day without
+    /// referrals has an empty list.
+    public let groups: [CivilDate: [PeriodGroup]]
+}
+
+extension StoreReader {
+    /// More changes than this since a cache's mark: it is dropped rather than patched.
+    public static let changedDayLimit: Int64 = 100_000
+
+    /// The creation days of the referrals with an event after a given one.
+    static let changedDaysSQL = "SELECT DISTINCT created_day FROM referral WHERE seq IN (SELECT referral_seq FROM event WHERE seq > ?)"
+
+    /// In one read transaction (one snapshot): the store's mark, the creation days of the referrals
+    /// changed since `since`, and the period groups of every day from `first` through `last` that
+    /// is not in `cached` or has changed. What the caller caches is then exactly the store at `mark`.
+    public func periodGroupsByDay(from first: CivilDate, through last: CivilDate, cached: Set<CivilDate>,
+                                  since: StoreMark?) throws -> PeriodDayRead {
+        try database.read { db in
+            let mark = StoreMark(lastEvent: try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM event") ?? 0,
+                                 schemaVersion: try Int.fetchOne(db, sql: "PRAGMA schema_version") ?? 0)
+            var changed: Set<CivilDate>?
+            if let since, since.schemaVersion == mark.schemaVersion, since.lastEvent <= mark.lastEvent,
+               mark.lastEvent - since.lastEvent <= Self.changedDayLimit {
+                // The events after the mark along the event table's key, then each one's referral by
+                // its key: milliseconds. (As a JOIN the planner scans a million referrals instead.)
+                changed = Set(try String.fetchAll(db, sql: Self.changedDaysSQL, arguments: [since.lastEvent])
+                    .compactMap { CivilDate($0) })
+            }
+            let statement = try db.cachedStatement(sql: """
+                SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome,
+                       municipality, age_band, COUNT(*)
+                FROM referral
+                WHERE created_day = ?
+                GROUP BY from_agency, to_agency, state, outcome, municipality, age_band
+                """)
+            var groups: [CivilDate: [PeriodGroup]] = [:]
+            var day = first
+            while day <= last {
+                if !cached.contains(day) || changed?.contains(day) ?? true {
+                    groups[day] = try Row.fetchAll(statement, arguments: [day.description]).compactMap(PeriodGroup.init(row:))
+                }
+                day = day.adding(days: 1)
+            }
+            return PeriodDayRead(mark: mark, changedDays: changed, groups: groups)
+        }
+    }
+}
+
+extension PeriodGroup {
+    /// A row of (from, to, state, outcome, municipality, age band, count).
+    init?(row: Row) {
+        guard let from = AgencyID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
+              let state = HandoffState(rawValue: row[2]) else { return nil }
+        self.init(from: from, to: to, state: state, outcome: row[3], municipality: row[4],
+                  ageBand: AgeBand(rawValue: row[5]) ?? .unknown, count: row[6])
     }
 }

@@ -85,6 +85,15 @@ enum RouterSchema {
                 CREATE INDEX referral_day ON referral(created_day, from_agency, to_agency, state, detail, municipality, age_band);
                 """)
         }
+        migrator.registerMigration("v3: undeliverable referrals indexed for the pending view") { db in
+            // A referral its destination could not open waits for its sender to seal it again;
+            // coordinators list it with the unacknowledged ones. Few rows are ever in this state,
+            // so the index costs the submit path nothing and the pending view reads it alone.
+            try db.execute(sql: """
+                CREATE INDEX referral_undeliverable ON referral(to_agency, seq, id, from_agency, needs, state, created_day, due_day)
+                    WHERE state = 'undeliverable';
+                """)
+        }
         return migrator
     }
 }

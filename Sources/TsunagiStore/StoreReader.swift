@@ -68,27 +68,28 @@ public struct StoreReader: Sendable {
 
     /// The open referrals (submitted or delivered) with the facts the pending view shows, in
     /// arrival order, read from their covering partial index alone: milliseconds, however many
-    /// closed referrals the store holds.
-    public func openReferrals(agency: AgencyID? = nil) throws -> [OpenReferral] {
+    /// closed referrals the store holds. With `includingUndeliverable`, also those the destination
+    /// could not open (waiting for the sender to seal them again), from their own partial index.
+    public func openReferrals(agency: AgencyID? = nil, includingUndeliverable: Bool = false) throws -> [OpenReferral] {
         try database.read { db in
             // INDEXED BY: without it the planner may scan the whole table (a million closed rows).
-            var sql = """
-                SELECT seq, id, from_agency, to_agency, needs, state, created_day, due_day
-                FROM referral INDEXED BY referral_open WHERE state IN ('submitted', 'delivered')
-                """
-            var arguments: StatementArguments = []
-            if let agency {
-                sql += " AND (to_agency = ? OR from_agency = ?)"
-                arguments = [agency.rawValue, agency.rawValue]
+            // Each WHERE repeats its partial index's predicate term for term so that SQLite can use it.
+            var indexes = [("referral_open", "state IN ('submitted', 'delivered')")]
+            if includingUndeliverable { indexes.append(("referral_undeliverable", "state = 'undeliverable'")) }
+            var referrals: [OpenReferral] = []
+            for (index, predicate) in indexes {
+                var sql = """
+                    SELECT seq, id, from_agency, to_agency, needs, state, created_day, due_day
+                    FROM referral INDEXED BY \(index) WHERE \(predicate)
+                    """
+                var arguments: StatementArguments = []
+                if let agency {
+                    sql += " AND (to_agency = ? OR from_agency = ?)"
+                    arguments = [agency.rawValue, agency.rawValue]
+                }
+                referrals += try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).compactMap(OpenReferral.init(row:))
             }
-            return try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).compactMap { row in
-                guard let id = ReferralID(rawValue: row[1]), let from = AgencyID(rawValue: row[2]),
-                      let to = AgencyID(rawValue: row[3]), let state = HandoffState(rawValue: row[5]),
-                      let created = CivilDate(row[6] as String), let due = CivilDate(row[7] as String) else { return nil }
-                let needs = (row[4] as String).split(separator: ",").compactMap { Need(rawValue: String($0)) }
-                return OpenReferral(sequence: row[0], id: id, from: from, to: to, needs: needs, state: state,
-                                    createdDay: created, dueDay: due)
-            }
+            return indexes.count == 1 ? referrals : referrals.sorted { $0.sequence < $1.sequence }
         }
     }
 
@@ -114,6 +115,17 @@ public struct StoreReader: Sendable {
 
     public func backup(to destination: String) throws {
         try StoreFiles.backup(from: database, to: destination)
+    }
+}
+
+extension OpenReferral {
+    /// A row of (seq, id, from, to, needs, state, created day, due day).
+    init?(row: Row) {
+        guard let id = ReferralID(rawValue: row[1]), let from = AgencyID(rawValue: row[2]),
+              let to = AgencyID(rawValue: row[3]), let state = HandoffState(rawValue: row[5]),
+              let created = CivilDate(row[6] as String), let due = CivilDate(row[7] as String) else { return nil }
+        let needs = (row[4] as String).split(separator: ",").compactMap { Need(rawValue: String($0)) }
+        self.init(sequence: row[0], id: id, from: from, to: to, needs: needs, state: state, createdDay: created, dueDay: due)
     }
 }
 

@@ -25,11 +25,17 @@ public struct PendingItem: Sendable, Hashable, Codable {
 
 /// The pending view behind `tsunagi pending` and `tsunagi watch`.
 public enum PendingView {
-    /// Unacknowledged referrals, overdue first, then oldest. Overdue means today is past the due day.
-    public static func items(reader: StoreReader, agency: AgencyID? = nil, overdueOnly: Bool = false,
-                             today: CivilDate = .today(),
+    /// The states the view lists: nobody at the destination has answered (submitted, delivered), or
+    /// the destination could not open it and it waits for the sender to seal it again (undeliverable).
+    public static let states: [HandoffState] = [.submitted, .delivered, .undeliverable]
+
+    /// Referrals waiting for an answer (`states`), overdue first, then oldest; with `state`, only
+    /// those in it. Overdue means today is past the due day.
+    public static func items(reader: StoreReader, agency: AgencyID? = nil, state: HandoffState? = nil,
+                             overdueOnly: Bool = false, today: CivilDate = .today(),
                              calendar: BusinessCalendar = .japanesePublicOffices) throws -> [PendingItem] {
-        let items = try reader.openReferrals(agency: agency).map { open in
+        let open = try reader.openReferrals(agency: agency, includingUndeliverable: state == nil || state == .undeliverable)
+        let items = open.filter { state == nil || $0.state == state }.map { open in
             PendingItem(
                 id: open.id, from: open.from, to: open.to, needs: open.needs, state: open.state,
                 createdDay: open.createdDay, ageBusinessDays: calendar.businessDays(from: open.createdDay, to: today),
@@ -57,9 +63,19 @@ public enum PendingView {
         var lines = layout.headings
         for item in items { lines += layout.lines(for: item) }
         if items.isEmpty { lines.append("(nothing unacknowledged)") }
-        let overdueCount = items.filter(\.overdue).count
-        lines.append("\(items.count) unacknowledged, \(overdueCount) overdue (age and due in business days; ! = overdue)")
+        lines.append(summary(items))
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+extension PendingView {
+    /// "3 unacknowledged, 1 overdue", and the undeliverable ones beside them when there are any.
+    public static func summary(_ items: [PendingItem]) -> String {
+        let undeliverable = items.filter { $0.state == .undeliverable }.count
+        let overdue = items.filter(\.overdue).count
+        return "\(items.count - undeliverable) unacknowledged"
+            + (undeliverable > 0 ? ", \(undeliverable) undeliverable (waiting for the sender to seal it again)" : "")
+            + ", \(overdue) overdue (age and due in business days; ! = overdue)"
     }
 }
 

@@ -62,6 +62,13 @@ public struct PeriodReport: Sendable, Codable {
 
         public var referrals: Int { connected + declined + withdrawn + awaiting }
 
+        mutating func merge(_ other: Tally) {
+            connected += other.connected
+            declined += other.declined
+            withdrawn += other.withdrawn
+            awaiting += other.awaiting
+        }
+
         mutating func add(_ state: HandoffState, _ count: Int) {
             switch state {
             case .accepted, .completed: connected += count
@@ -138,59 +145,52 @@ public struct PeriodReport: Sendable, Codable {
     }
 
     static func build(period: ReportPeriod, groups: [PeriodGroup], registry: AgencyDirectory?) -> PeriodReport {
-        struct Counts {
-            var out = Tally(name: "")
-            var referralsIn = 0, accepted = 0, declined = 0
-            var outcomes: [String: Int] = [:]
-        }
-        var counts: [AgencyID: Counts] = [:]
-        var municipalities: [String: Tally] = [:], regions: [String: Tally] = [:], ageBands: [AgeBand: Tally] = [:]
-        var total = Tally(name: "合計")
+        build(period: period, counts: PeriodCounts(groups), registry: registry)
+    }
+
+    /// The report from counts that add up (a period's, or the sum of its days').
+    public static func build(period: ReportPeriod, counts: PeriodCounts, registry: AgencyDirectory?) -> PeriodReport {
         func region(of agency: AgencyID) -> String {
             let region = registry?[agency]?.region ?? ""
             return region.isEmpty ? unknown : region
         }
-        for group in groups {
-            counts[group.from, default: Counts()].out.add(group.state, group.count)
-            total.add(group.state, group.count)
-            let municipality = group.municipality.trimmingCharacters(in: .whitespaces)
-            municipalities[municipality, default: Tally(name: municipality.isEmpty ? unknown : municipality)].add(group.state, group.count)
-            let senderRegion = region(of: group.from)
-            regions[senderRegion, default: Tally(name: senderRegion)].add(group.state, group.count)
-            ageBands[group.ageBand, default: Tally(name: group.ageBand.japaneseLabel)].add(group.state, group.count)
-            // The destination's side: what reached its worker and what it answered.
-            guard group.state != .submitted, group.state != .withdrawn else { continue }
-            var destination = counts[group.to, default: Counts()]
-            destination.referralsIn += group.count
-            switch group.state {
-            case .accepted: destination.accepted += group.count
-            case .completed:
-                destination.accepted += group.count
-                let outcome = group.outcome?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
-                destination.outcomes[outcome.isEmpty ? unknown : outcome, default: 0] += group.count
-            case .declined: destination.declined += group.count
-            default: break
-            }
-            counts[group.to] = destination
+        var total = Tally(name: "合計")
+        var regions: [String: Tally] = [:]
+        // The region tallies follow the sender, so they are the senders' own tallies summed by region.
+        for (sender, out) in counts.out {
+            total.merge(out)
+            let senderRegion = region(of: sender)
+            regions[senderRegion, default: Tally(name: senderRegion)].merge(out)
         }
         // Every registered agency appears, with zeros when it had no referrals: a table with a row
         // missing reads as an agency that did not report.
-        let agencies = Set(counts.keys).union(registry?.entries.keys.map { $0 } ?? [])
+        let agencies = Set(counts.out.keys).union(counts.received.keys).union(registry?.entries.keys.map { $0 } ?? [])
         let rows = agencies.map { agency in
-            let count = counts[agency] ?? Counts()
+            let out = counts.out[agency] ?? Tally(name: "")
+            let received = counts.received[agency] ?? PeriodCounts.Received()
             let entry = registry?[agency]
             return Row(agency: agency, name: entry?.name ?? agency.rawValue, kind: entry?.kind ?? "", region: entry?.region ?? "",
-                       referralsOut: count.out.connected, declinedOut: count.out.declined, withdrawnOut: count.out.withdrawn,
-                       awaitingOut: count.out.awaiting, referralsIn: count.referralsIn, accepted: count.accepted,
-                       declined: count.declined, completedByOutcome: count.outcomes)
+                       referralsOut: out.connected, declinedOut: out.declined, withdrawnOut: out.withdrawn,
+                       awaitingOut: out.awaiting, referralsIn: received.referrals, accepted: received.accepted,
+                       declined: received.declined, completedByOutcome: received.outcomes)
         }.sorted { AgencyOrder.agencyPrecedes(($0.kind, $0.region, $0.agency), ($1.kind, $1.region, $1.agency)) }
-        let byMunicipality = municipalities.sorted {
-            AgencyOrder.municipalityRank($0.key) < AgencyOrder.municipalityRank($1.key)
-        }.map(\.value)
+        let byMunicipality = counts.municipalities.map { municipality, tally in
+            var named = Tally(name: municipality.isEmpty ? unknown : municipality)
+            named.merge(tally)
+            return (municipality, named)
+        }.sorted {
+            AgencyOrder.municipalityRank($0.0) < AgencyOrder.municipalityRank($1.0)
+        }.map(\.1)
         let byRegion = regions.sorted {
             AgencyOrder.regionRank($0.key == unknown ? "" : $0.key) < AgencyOrder.regionRank($1.key == unknown ? "" : $1.key)
         }.map(\.value)
-        let byAgeBand = AgeBand.allCases.compactMap { ageBands[$0] }
+        let byAgeBand = AgeBand.allCases.compactMap { band in
+            counts.ageBands[band].map { tally in
+                var named = Tally(name: band.japaneseLabel)
+                named.merge(tally)
+                return named
+            }
+        }
         return PeriodReport(period: period.label, first: period.first, last: period.last, rows: rows,
                             byMunicipality: byMunicipality, byRegion: byRegion, byAgeBand: byAgeBand, total: total)
     }

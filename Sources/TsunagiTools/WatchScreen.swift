@@ -31,9 +31,7 @@ public enum WatchScreen {
             : TerminalScreen.truncate(quit.isEmpty ? title : quit + "  " + title, to: width)
 
         let layout = WatchLayout(items: items, names: names, width: width)
-        let overdueCount = items.filter(\.overdue).count
-        let summary = TerminalScreen.truncate(
-            "\(items.count) unacknowledged, \(overdueCount) overdue (age and due in business days; ! = overdue)", to: width)
+        let summary = TerminalScreen.truncate(PendingView.summary(items), to: width)
 
         // Title, headings and the summary always show; the rows get what is left.
         var shown = items.count

@@ -63,6 +63,7 @@ struct Console: AsyncParsableCommand {
                 logger.warning("no console accounts yet: add one with `tsunagi console user add NAME --config \(config.path)`",
                                metadata: ["users": "\(settings.usersPath)"])
             }
+            application.data.prepareReports()
             let host = settings.host
             let app = application.buildApplication(host: host, port: settings.port, logger: logger) { port in
                 let shown = host.contains(":") ? "[\(host)]" : host

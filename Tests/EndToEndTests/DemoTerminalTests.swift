@@ -1,7 +1,11 @@
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import Testing
 import TsunagiCore
 import TsunagiStore
+import TsunagiTools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -54,6 +58,20 @@ struct DemoTerminalTests {
     /// The kernel's names (15 bytes) of the router and the four workers.
     static let networkCommands: Set<String> = ["tsunagi-router", "tsunagi-peer-su", "tsunagi-saposut", "tsunagi-employm", "tsunagi-welfare"]
 
+    /// The demo's coordinators' console: the `tsunagi console` under `root` and the port it was
+    /// given (`--listen 127.0.0.1:PORT`, read from its command line).
+    static func console(under root: Int32) -> (pid: Int32, port: Int)? {
+        for entry in ProcessTree.descendants(of: root) where entry.command == "tsunagi" {
+            guard let line = try? Data(contentsOf: URL(fileURLWithPath: "/proc/\(entry.pid)/cmdline")) else { continue }
+            let arguments = String(decoding: line, as: UTF8.self).split(separator: "\0").map(String.init)
+            guard arguments.count > 1, arguments[1] == "console", let listen = arguments.firstIndex(of: "--listen"),
+                  listen + 1 < arguments.count, let port = arguments[listen + 1].split(separator: ":").last.flatMap({ Int($0) })
+            else { continue }
+            return (entry.pid, port)
+        }
+        return nil
+    }
+
     /// Ready to be interrupted: the network is up, every worker's ledger report is in the store.
     static func networkIsUp(_ varDirectory: String) -> Bool {
         let store = "\(varDirectory)/latest/data/router/router.sqlite"
@@ -62,7 +80,7 @@ struct DemoTerminalTests {
         return reports.count == 4
     }
 
-    @Test("tmux kill-session: the closed terminal stops the router and every worker")
+    @Test("tmux kill-session: the closed terminal stops the router, every worker and the console")
     func closedTerminal() async throws {
         let directory = makeTemporaryDirectory("tsunagi-demo-tmux")
         let tmux = Tmux()
@@ -75,12 +93,37 @@ struct DemoTerminalTests {
         let daemons = Self.daemons(under: pane)
         #expect(Set(daemons.map(\.command)) == Self.networkCommands, "\(daemons)")
         defer { for daemon in daemons { kill(daemon.pid, SIGKILL) } }
+        // Kept running, the demo serves the coordinators' console too, with the demo login.
+        try await waitUntil("the demo's console answers", timeout: .seconds(60)) {
+            guard let console = Self.console(under: pane) else { return false }
+            return DemoServices.answers("http://127.0.0.1:\(console.port)/login")
+        }
+        let console = try #require(Self.console(under: pane))
+        defer { kill(console.pid, SIGKILL) }
+        let login = try await Self.logIn(port: console.port, user: DemoServices.consoleLogin.user,
+                                         password: DemoServices.consoleLogin.password)
+        #expect(login, "the demo login opens the console")
 
         try tmux.run(["kill-session", "-t", "demo"])
-        try await waitUntil("the demo, the router and the workers have ended", timeout: .seconds(40)) {
-            !ProcessTree.isAlive(pane) && daemons.allSatisfy { !ProcessTree.isAlive($0.pid) }
+        try await waitUntil("the demo, the router, the workers and the console have ended", timeout: .seconds(40)) {
+            !ProcessTree.isAlive(pane) && !ProcessTree.isAlive(console.pid) && daemons.allSatisfy { !ProcessTree.isAlive($0.pid) }
         }
         try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    /// Logs in to the console as a person would (the login form and its token); whether it lands on 未応答の紹介.
+    static func logIn(port: Int, user: String, password: String) async throws -> Bool {
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let base = "http://127.0.0.1:\(port)"
+        let (page, _) = try await session.data(from: URL(string: base + "/login")!)
+        guard let token = String(decoding: page, as: UTF8.self).firstMatch(of: /name="csrf" value="([0-9a-f]+)"/)?.1 else { return false }
+        var request = URLRequest(url: URL(string: base + "/login")!)
+        request.httpMethod = "POST"
+        request.setValue("application/x-www-form-urlencoded", forHTTPHeaderField: "Content-Type")
+        request.httpBody = Data("csrf=\(token)&username=\(user)&password=\(password)&next=%2F".utf8)
+        let (body, response) = try await session.data(for: request)
+        return (response as? HTTPURLResponse)?.url?.path == "/" && String(decoding: body, as: UTF8.self).contains("未応答の紹介")
     }
 
     @Test("| tee: when the reader has gone, Ctrl-C still stops the router and every worker")

@@ -83,12 +83,15 @@ struct ConsoleBrowserTests {
                                         logDirectory: harness.directory, name: "console")
         defer { console.stop() }
         let url = "http://127.0.0.1:\(port)"
-        var up = false
-        for _ in 0..<300 where !up {
+        // The browser starts only once the console answers: a slow start under load must not send
+        // selenium to a port nobody listens on yet.
+        let deadline = ContinuousClock.now + .seconds(90)
+        var up = await Self.answers(url + "/login")
+        while !up, console.isRunning, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
             up = await Self.answers(url + "/login")
-            if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
-        #expect(up, "the console answers: \(console.log)")
+        try #require(up, "the console answers on \(url) (running: \(console.isRunning)): \(console.log)")
 
         let folder = makeTemporaryDirectory("tsunagi-console-browser")
         let downloads = "\(folder)/downloads"

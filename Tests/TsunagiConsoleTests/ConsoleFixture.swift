@@ -56,6 +56,17 @@ struct ConsoleFixture {
         try ConsoleData(storePath: storePath, directory: registry, today: { ConsoleFixture.today })
     }
 
+    /// A referral 須崎福祉保健所's worker could not open (waiting for こうち若者サポートステーション to seal it again).
+    func addUndeliverable(_ id: String) throws {
+        let store = try RouterStore(path: storePath)
+        defer { try? store.close() }
+        var made = SampleReferral.make(id: id, from: "saposute.kochi", to: "welfare-office.susaki", personal: #"{"name":"\#(Self.plantedName)"}"#)
+        made.routing.createdAt = "2026-11-27T09:00:00+09:00"
+        let results = try store.apply([.submit(made, dueDay: CivilDate("2026-12-02")!),
+                                       .transition(.undeliverable, made.id, by: AgencyID("welfare-office.susaki"), detail: "433 cannot-open")])
+        for result in results { if case .refused(let error) = result { throw StoreError("fixture refused: \(error)") } }
+    }
+
     /// Adds one more referral while the console runs (a live update's cause).
     func submit(_ id: String, from: String, to: String) throws {
         let store = try RouterStore(path: storePath)

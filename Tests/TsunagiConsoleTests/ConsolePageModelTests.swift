@@ -39,6 +39,21 @@ import TsunagiTools
         #expect(try ids(["agency": "", "region": "", "state": ""]).count == 3)
     }
 
+    @Test func undeliverableReferralsAreListedInWordsAndCanBeChosen() throws {
+        let fixture = try ConsoleFixture()
+        try fixture.addUndeliverable("SK-20261127-01")
+        let data = try fixture.data()
+        let all = try UnacknowledgedModel.build(filter: UnacknowledgedFilter(), data: data)
+        #expect(all.rows.map(\.id) == ["SK-20261120-01", "SK-20261127-01", "PS-20261201-02", "PS-20261202-01"])
+        #expect(all.rows[1].state == "開封不能（送信元の再送待ち）" && all.rows[1].overdue)
+        #expect(all.undeliverableCount == 1 && all.count == 4)
+        let chosen = try UnacknowledgedModel.build(filter: UnacknowledgedFilter(query: ["state": "undeliverable"], data: data), data: data)
+        #expect(chosen.rows.map(\.id) == ["SK-20261127-01"] && chosen.filter.errors.isEmpty)
+        #expect(chosen.stateOptions.contains { $0.value == "undeliverable" && $0.label == "開封不能" && $0.selected })
+        let submitted = try UnacknowledgedModel.build(filter: UnacknowledgedFilter(query: ["state": "submitted"], data: data), data: data)
+        #expect(submitted.rows.map(\.id) == ["SK-20261120-01", "PS-20261201-02"])
+    }
+
     @Test func unknownFilterValuesAreNamedNextToTheirField() throws {
         let data = try ConsoleFixture().data()
         let filter = UnacknowledgedFilter(query: ["agency": "nobody.here", "region": "東京", "state": "completed"], data: data)

@@ -131,6 +131,22 @@ import TsunagiWeb
         }
     }
 
+    @Test func undeliverableReferralsShowOnThePageAndItsFilter() async throws {
+        let fixture = try ConsoleFixture()
+        try fixture.addUndeliverable("SK-20261127-01")
+        try await Self.application(fixture).test(.router) { client in
+            let cookie = try await Self.logIn(client)
+            let all = String(buffer: try await Self.get(client, "/", cookie: cookie).body)
+            #expect(all.contains("SK-20261127-01") && all.contains("開封不能（送信元の再送待ち）"))
+            #expect(all.contains("開封不能の<strong>1件</strong>を含みます"))
+            #expect(all.contains("<option value=\"undeliverable\">開封不能</option>"))
+            let chosen = String(buffer: try await Self.get(client, "/?state=undeliverable", cookie: cookie).body)
+            #expect(chosen.contains("SK-20261127-01") && !chosen.contains("SK-20261120-01"))
+            #expect(chosen.contains("<option value=\"undeliverable\" selected>開封不能</option>"))
+            #expect(!chosen.contains(ConsoleFixture.plantedName))
+        }
+    }
+
     @Test func historyAndItsRefusals() async throws {
         let fixture = try ConsoleFixture()
         try await Self.application(fixture).test(.router) { client in

@@ -105,7 +105,7 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 
     @Test func theUnitsAreThereAndHardened() throws {
         #expect(try unitFiles() == [
-            "tsunagi-employment-base@.service", "tsunagi-municipality@.service", "tsunagi-peer-support@.service",
+            "tsunagi-console.service", "tsunagi-employment-base@.service", "tsunagi-municipality@.service", "tsunagi-peer-support@.service",
             "tsunagi-reconcile.service", "tsunagi-reconcile.timer", "tsunagi-regional-support-center@.service",
             "tsunagi-router.service", "tsunagi-saposute@.service", "tsunagi-welfare-office@.service",
         ])
@@ -128,6 +128,10 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
             #expect(worker["ExecStart"] == ["/usr/local/bin/tsunagi-\(kind) run --config /etc/tsunagi/workers/%i.toml"])
             #expect(worker["ReadWritePaths"] == ["/var/lib/tsunagi/%i"])
         }
+        let console = try settings("tsunagi-console.service")
+        #expect(console["ExecStart"] == ["/usr/local/bin/tsunagi console --config /etc/tsunagi/router.toml"])
+        #expect(console["Restart"] == ["on-failure"] && console["After"] == ["tsunagi-router.service"])
+        #expect(console["WantedBy"] == ["multi-user.target"])
         let timer = try settings("tsunagi-reconcile.timer")
         #expect(timer["Persistent"] == ["true"])
         #expect(timer["OnCalendar"]?.isEmpty == false)

@@ -36,6 +36,35 @@ import TsunagiStore
         #expect(forChubu.map(\.id.rawValue) == ["r-delivered"])
     }
 
+    @Test func undeliverableReferralsAreListedWithTheirStateAndCanBeChosen() throws {
+        let fixture = try storeWithEveryState()
+        try fixture.add("r-unopened", from: "peer-support.kochi", to: "saposute.kochi", created: date("2024-06-04"),
+                        state: .undeliverable, due: date("2024-06-07"))
+        let today = date("2024-06-10")
+        let items = try PendingView.items(reader: fixture.reader, today: today)
+        #expect(items.map(\.id.rawValue) == ["r-submitted-old", "r-unopened", "r-delivered", "r-submitted-new"])
+        #expect(items[1].state == .undeliverable && items[1].overdue)
+        let only = try PendingView.items(reader: fixture.reader, state: .undeliverable, today: today)
+        #expect(only.map(\.id.rawValue) == ["r-unopened"])
+        #expect(try PendingView.items(reader: fixture.reader, state: .submitted, today: today).map(\.id.rawValue)
+            == ["r-submitted-old", "r-submitted-new"])
+        // The agency filter reaches them too: the sender must seal it again.
+        #expect(try PendingView.items(reader: fixture.reader, agency: AgencyID("peer-support.kochi"), today: today)
+            .map(\.id.rawValue) == ["r-unopened", "r-delivered"])
+        let table = PendingView.table(items)
+        #expect(table.contains("r-unopened") && table.contains("undeliverable"))
+        #expect(table.contains("3 unacknowledged, 1 undeliverable (waiting for the sender to seal it again), 2 overdue"))
+        let json = try JSONSerialization.jsonObject(with: Data(PendingView.json(only).utf8)) as! [[String: Any]]
+        #expect(json.first?["state"] as? String == "undeliverable")
+        // Sealed again and resubmitted: submitted once more, listed as such.
+        let resealed = Referral(routing: StoreFixture.routing("r-unopened", from: "peer-support.kochi", to: "saposute.kochi",
+                                                              created: date("2024-06-04")),
+                                personal: Array("{\"name\":\"山田\", \"sealed\": 2}".utf8))
+        _ = try fixture.store.apply([.submit(resealed, dueDay: date("2024-06-07"))])
+        #expect(try PendingView.items(reader: fixture.reader, state: .undeliverable, today: today).isEmpty)
+        #expect(try PendingView.items(reader: fixture.reader, today: today).first { $0.id.rawValue == "r-unopened" }?.state == .submitted)
+    }
+
     @Test func tableAndJSONShowRoutingFactsOnly() throws {
         let fixture = try storeWithEveryState()
         let items = try PendingView.items(reader: fixture.reader, today: date("2024-06-10"))

@@ -252,3 +252,86 @@ import TsunagiStore
         #expect(lines.contains("期間,年代,紹介,つなぎ（受入・完了）,辞退,取り下げ,回答待ち"))
     }
 }
+
+/// The console's per-day counts: after every kind of change the report is the one `tsunagi report`
+/// counts from the store at that moment, and only the days that changed are read again.
+@Suite struct PeriodReportCacheTests {
+    static let agencies = PeriodReportTests.agencies
+    static let states: [HandoffState] = [.submitted, .delivered, .accepted, .declined, .completed, .withdrawn, .undeliverable]
+
+    func direct(_ period: ReportPeriod, _ fixture: StoreFixture, _ registry: AgencyDirectory) throws -> String {
+        try PeriodReport.build(period: period, reader: fixture.reader, registry: registry).render(.json)
+    }
+
+    @Test func eachReportIsTheStoreAtThatMomentAndOnlyChangedDaysAreReadAgain() throws {
+        let fixture = try StoreFixture()
+        let registry = try PeriodReportTests.shippedRegistry()
+        var random = PeriodReportTests.SplitMix(state: 2025)
+        let june = try ReportPeriod.parse("R7.6"), summer = try ReportPeriod.parse("R7.6-R7.7")
+        var requests: [StoreRequest] = []
+        for index in 0..<600 {
+            let from = Self.agencies[random.next(Self.agencies.count)]
+            var to = Self.agencies[random.next(Self.agencies.count)]
+            if to == from { to = "municipality.susaki" }
+            let routing = StoreFixture.routing("c-\(index)", from: from, to: to, created: date("2025-06-01").adding(days: random.next(61)),
+                                               municipality: ["須崎市", "高知市", "四万十市", ""][random.next(4)],
+                                               ageBand: AgeBand.allCases[random.next(AgeBand.allCases.count)])
+            requests += StoreFixture.requests(routing, state: Self.states[random.next(Self.states.count)],
+                                              outcome: PeriodReportTests.outcomes[random.next(PeriodReportTests.outcomes.count)])
+        }
+        _ = try fixture.store.apply(requests)
+        // Referrals the changes below move, each on a known day.
+        try fixture.add("m-accept", from: "saposute.kochi", to: "employment-base.chubu", created: date("2025-06-10"), state: .delivered)
+        try fixture.add("m-complete", from: "saposute.kochi", to: "welfare-office.susaki", created: date("2025-07-20"), state: .accepted)
+        try fixture.add("m-unopened", from: "peer-support.kochi", to: "saposute.kochi", created: date("2025-06-20"), state: .submitted)
+
+        let cache = PeriodReportCache()
+        let reader = try fixture.reader
+        func agrees(_ period: ReportPeriod, _ moment: String) throws {
+            let cached = try cache.report(period: period, reader: reader, registry: registry).render(.json)
+            #expect(cached == (try direct(period, fixture, registry)), "\(period.label) \(moment)")
+        }
+        try agrees(june, "first")
+        #expect(cache.keptDays == 30)
+        try agrees(summer, "first")
+        #expect(cache.keptDays == 61)
+
+        // What changed since the cache's mark, in the store's own words: only those days come back.
+        let before = try reader.periodGroupsByDay(from: june.first, through: summer.last, cached: [], since: nil)
+        _ = try fixture.store.apply([
+            .transition(.accept, ReferralID(rawValue: "m-accept")!, by: AgencyID("employment-base.chubu"), detail: nil),
+            .transition(.complete, ReferralID(rawValue: "m-complete")!, by: AgencyID("welfare-office.susaki"), detail: "修学"),
+            .transition(.undeliverable, ReferralID(rawValue: "m-unopened")!, by: AgencyID("saposute.kochi"), detail: "433 cannot-open"),
+        ])
+        // A referral created on a kept day but submitted only now (its worker was offline for a week).
+        try fixture.add("m-late", from: "welfare-office.aki", to: "saposute.kochi", created: date("2025-06-03"), state: .declined)
+        var allDays = Set<CivilDate>()
+        var day = june.first
+        while day <= summer.last { allDays.insert(day); day = day.adding(days: 1) }
+        let after = try reader.periodGroupsByDay(from: june.first, through: summer.last, cached: allDays, since: before.mark)
+        let changed: Set<CivilDate> = [date("2025-06-10"), date("2025-07-20"), date("2025-06-20"), date("2025-06-03")]
+        #expect(after.changedDays == changed)
+        #expect(Set(after.groups.keys) == changed)
+        #expect(after.mark.lastEvent > before.mark.lastEvent)
+
+        try agrees(june, "after the changes")
+        try agrees(summer, "after the changes")
+        try agrees(try ReportPeriod.parse("R7.7"), "from kept days alone")
+        // A period reaching past the kept days reads the new ones only.
+        try agrees(try ReportPeriod.parse("R7.6-R7.8"), "with August")
+        #expect(cache.keptDays == 92)
+    }
+
+    @Test func anUndeliverableReferralWaitsForItsSenderAndDidNotReachTheDestination() throws {
+        let fixture = try StoreFixture()
+        try fixture.add("u-1", from: "peer-support.kochi", to: "saposute.kochi", created: date("2025-06-02"), state: .undeliverable)
+        let report = try PeriodReport.build(period: ReportPeriod.parse("R7.6"), reader: fixture.reader,
+                                            registry: PeriodReportTests.shippedRegistry())
+        let sender = try #require(report.rows.first { $0.agency == AgencyID("peer-support.kochi") })
+        let destination = try #require(report.rows.first { $0.agency == AgencyID("saposute.kochi") })
+        #expect(sender.awaitingOut == 1 && sender.referralsOut == 0)
+        // The destination's worker could not open it, so does not hold it.
+        #expect(destination.referralsIn == 0)
+        #expect(report.total.awaiting == 1 && report.total.referrals == 1)
+    }
+}

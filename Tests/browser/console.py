@@ -14,6 +14,7 @@ import time
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
@@ -71,16 +72,25 @@ try:
     driver.find_element(By.CSS_SELECTOR, "form.login button[type=submit]").click()
     wait.until(lambda d: d.find_elements(By.ID, "unacknowledged"))
 
-    # 未応答の紹介: overdue first.
+    # 未応答の紹介: overdue first. The live script replaces the table every few seconds (the first
+    # time even when nothing changed), so an element found before a swap is stale after it: the
+    # rows are read in one script, in the page's own thread, never element by element.
+    def table_rows():
+        return driver.execute_script("""
+            return Array.from(document.querySelectorAll("#unacknowledged tbody tr")).map(function (row) {
+                return {cells: Array.from(row.cells).map(function (cell) { return cell.innerText.trim(); }),
+                        overdue: row.classList.contains("overdue"), text: row.innerText};
+            });""")
+
     def row_ids():
-        return [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#unacknowledged tbody tr td:first-child")]
+        return [row["cells"][0] for row in table_rows() if len(row["cells"]) > 1]
 
     ids = row_ids()
     for planted_id in settings["open_ids"]:
         check(planted_id in ids, planted_id + " is listed as unacknowledged")
     check(ids[0] == settings["overdue_id"], "the overdue referral comes first (got %s)" % ids[:3])
-    first_row = driver.find_element(By.CSS_SELECTOR, "#unacknowledged tbody tr")
-    check("overdue" in first_row.get_attribute("class") and "期限超過" in first_row.text, "the first row is marked 期限超過 in words")
+    first_row = table_rows()[0]
+    check(first_row["overdue"] and "期限超過" in first_row["text"], "the first row is marked 期限超過 in words")
     no_personal_data("未応答の紹介")
     screenshot("console-unacknowledged")
 
@@ -95,8 +105,12 @@ try:
     WebDriverWait(driver, 60).until(lambda d: new_id in row_ids())
     check(driver.execute_script("return window.consoleNotReloaded === true;"), "the new referral appeared without a reload")
 
-    # Its history.
-    driver.find_element(By.LINK_TEXT, new_id).click()
+    # Its history. The link may be swapped out between finding and clicking it: then it is found again.
+    def click_link(d):
+        d.find_element(By.LINK_TEXT, new_id).click()
+        return True
+
+    WebDriverWait(driver, 30, ignored_exceptions=[StaleElementReferenceException]).until(click_link)
     wait.until(lambda d: new_id in d.find_element(By.TAG_NAME, "h1").text)
     history = driver.find_element(By.TAG_NAME, "main").text
     check("紹介の履歴" in driver.title and "送信済" in history, "the history shows the submission")
@@ -137,7 +151,7 @@ try:
     Select(driver.find_element(By.ID, "region")).select_by_visible_text(settings["region"])
     driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
     wait.until(lambda d: "region=" in d.current_url)
-    regions = [cell.text for cell in driver.find_elements(By.CSS_SELECTOR, "#unacknowledged tbody tr td:nth-child(4)")]
+    regions = [row["cells"][3] for row in table_rows() if len(row["cells"]) > 3]
     check(regions and all(region == settings["region"] for region in regions), "only %s is listed: %s" % (settings["region"], regions))
     check(len(regions) < all_count, "the filter narrowed the list")
     check(Select(driver.find_element(By.ID, "region")).first_selected_option.text == settings["region"], "the form keeps the chosen region")

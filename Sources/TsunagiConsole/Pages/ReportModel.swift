@@ -62,7 +62,7 @@ struct ReportModel: Sendable {
                                error: error.sentence, downloadQuery: "")
         case .success(let period):
             // Rows come in the prefecture's order (kind, then region), every registered agency included.
-            let report = try PeriodReport.build(period: period, reader: data.reader, registry: data.directory)
+            let report = try data.reports.report(period: period, reader: data.reader, registry: data.directory)
             let rows = report.rows.map { row in
                 Row(name: row.name, region: row.region, referralsOut: row.referralsOut, declinedOut: row.declinedOut,
                     withdrawnOut: row.withdrawnOut, awaitingOut: row.awaitingOut, referralsIn: row.referralsIn,
@@ -104,7 +104,7 @@ struct ReportModel: Sendable {
         switch period(from: input, today: today) {
         case .failure(let error): return .failure(error)
         case .success(let period):
-            let report = try PeriodReport.build(period: period, reader: data.reader, registry: data.directory)
+            let report = try data.reports.report(period: period, reader: data.reader, registry: data.directory)
             var body = report.render(format)
             if format == .csv, !body.hasPrefix("\u{FEFF}") { body = "\u{FEFF}" + body }
             let name = "tsunagi-report-\(period.first)_\(period.last).\(format == .csv ? "csv" : "json")"

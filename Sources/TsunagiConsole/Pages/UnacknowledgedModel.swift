@@ -36,8 +36,8 @@ struct UnacknowledgedFilter: Sendable, Equatable {
             }
         }
         if let text = query["state"], !text.isEmpty {
-            if let state = HandoffState(rawValue: text), state.isUnacknowledged { self.state = state } else {
-                errors["state"] = "状態は「送信済」か「到着済」を選んでください。"
+            if let state = HandoffState(rawValue: text), PendingView.states.contains(state) { self.state = state } else {
+                errors["state"] = "状態は「送信済」「到着済」「開封不能」のどれかを選んでください。"
             }
         }
         overdueOnly = ["1", "on", "true"].contains(query["overdue"] ?? "")
@@ -87,6 +87,8 @@ struct UnacknowledgedModel: Sendable {
     let filter: UnacknowledgedFilter
     let rows: [UnacknowledgedRow]
     let overdueCount: Int
+    /// Of them, those the destination could not open (waiting for the sender to seal them again).
+    let undeliverableCount: Int
     /// All that match the filters; `rows` is one page of them.
     let count: Int
     let firstShown: Int
@@ -101,10 +103,9 @@ struct UnacknowledgedModel: Sendable {
 
     static func build(filter: UnacknowledgedFilter, data: ConsoleData) throws -> UnacknowledgedModel {
         let today = data.today()
-        var items = try PendingView.items(reader: data.reader, agency: filter.agency, overdueOnly: filter.overdueOnly,
-                                          today: today, calendar: data.calendar)
+        var items = try PendingView.items(reader: data.reader, agency: filter.agency, state: filter.state,
+                                          overdueOnly: filter.overdueOnly, today: today, calendar: data.calendar)
         if let region = filter.region { items = items.filter { data.region($0.to) == region } }
-        if let state = filter.state { items = items.filter { $0.state == state } }
         let pageStart = min((filter.page - 1) * pageSize, max(items.count - 1, 0) / pageSize * pageSize)
         let rows = items[pageStart..<min(pageStart + pageSize, items.count)].map { item in
             let dueText: String
@@ -116,7 +117,7 @@ struct UnacknowledgedModel: Sendable {
             }
             return UnacknowledgedRow(
                 id: item.id.rawValue, fromName: data.name(item.from), toName: data.name(item.to), region: data.region(item.to),
-                needs: item.needs.map(JapaneseLabels.need).joined(separator: "・"), state: item.state.japaneseLabel,
+                needs: item.needs.map(JapaneseLabels.need).joined(separator: "・"), state: JapaneseLabels.pendingState(item.state),
                 createdDay: item.createdDay.description, ageBusinessDays: item.ageBusinessDays, dueDay: item.dueDay.description,
                 dueText: dueText, overdue: item.overdue, link: HistoryModel.path(item.id))
         }
@@ -124,8 +125,8 @@ struct UnacknowledgedModel: Sendable {
             + data.orderedAgencies.map { SelectOption(value: $0.id.rawValue, label: $0.name, selected: filter.agency == $0.id) }
         let regions = [SelectOption(value: "", label: "すべての地域", selected: filter.region == nil)]
             + data.regions.map { SelectOption(value: $0, label: $0, selected: filter.region == $0) }
-        let states = [SelectOption(value: "", label: "送信済と到着済", selected: filter.state == nil)]
-            + [HandoffState.submitted, .delivered].map {
+        let states = [SelectOption(value: "", label: "すべて（送信済・到着済・開封不能）", selected: filter.state == nil)]
+            + PendingView.states.map {
                 SelectOption(value: $0.rawValue, label: $0.japaneseLabel, selected: filter.state == $0)
             }
         func link(_ page: Int) -> String {
@@ -135,6 +136,7 @@ struct UnacknowledgedModel: Sendable {
         }
         let currentPage = pageStart / pageSize + 1
         return UnacknowledgedModel(filter: filter, rows: rows, overdueCount: items.filter(\.overdue).count,
+                                   undeliverableCount: items.filter { $0.state == .undeliverable }.count,
                                    count: items.count, firstShown: pageStart + 1,
                                    previousPage: currentPage > 1 ? link(currentPage - 1) : nil,
                                    nextPage: pageStart + pageSize < items.count ? link(currentPage + 1) : nil,

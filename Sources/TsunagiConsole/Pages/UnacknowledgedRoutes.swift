@@ -39,6 +39,8 @@ struct UnacknowledgedRoutes: Sendable {
                  "dueDay": row.dueDay, "dueText": row.dueText, "overdue": row.overdue]
             },
             "count": model.count, "overdueCount": model.overdueCount, "today": model.today,
+            // A section only when there are some: "開封不能の1件を含みます".
+            "undeliverable": model.undeliverableCount > 0 ? ["count": model.undeliverableCount] as Any : false as Any,
             "agencyOptions": model.agencyOptions, "regionOptions": model.regionOptions, "stateOptions": model.stateOptions,
             "overdueOnly": model.filter.overdueOnly,
         ]

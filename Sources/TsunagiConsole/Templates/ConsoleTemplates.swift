@@ -13,7 +13,7 @@ enum ConsoleTemplates {
 
     static let unacknowledged = """
     <div lang="ja">
-    <p>紹介先がまだ受入も辞退もしていない紹介（送信済・到着済）です。期限を過ぎたものを先に、古い順に並べます。経過と期限は営業日（土日・祝日・12月29日〜1月3日を除く）で数えます。</p>
+    <p>紹介先がまだ受入も辞退もしていない紹介（送信済・到着済）と、紹介先が本人情報を開封できず送信元の封緘し直しと再送を待っている紹介（開封不能）です。期限を過ぎたものを先に、古い順に並べます。経過と期限は営業日（土日・祝日・12月29日〜1月3日を除く）で数えます。</p>
     <form method="get" action="/" class="filters" aria-labelledby="filters-title">
     <h2 id="filters-title">絞り込み</h2>
     <div class="field{{#agencyError}} has-error{{/agencyError}}">
@@ -53,7 +53,7 @@ enum ConsoleTemplates {
 
     /// The part the live script replaces: the count and the table.
     static let unacknowledgedLive = """
-    <p id="unacknowledged-summary"><strong>{{count}}件</strong>が未応答、うち<strong>{{overdueCount}}件が期限超過</strong>です（{{today}}現在）。</p>
+    <p id="unacknowledged-summary"><strong>{{count}}件</strong>が未応答、うち<strong>{{overdueCount}}件が期限超過</strong>です{{#undeliverable}}（開封不能の<strong>{{count}}件</strong>を含みます）{{/undeliverable}}（{{today}}現在）。</p>
     <table aria-labelledby="list-title">
     <thead><tr><th scope="col">紹介ID</th><th scope="col">紹介元</th><th scope="col">紹介先</th><th scope="col">地域</th><th scope="col">支援の必要</th><th scope="col">状態</th><th scope="col">作成日</th><th scope="col">経過</th><th scope="col">応答期限</th></tr></thead>
     <tbody>

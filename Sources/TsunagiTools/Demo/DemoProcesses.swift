@@ -32,14 +32,62 @@ extension DemoRun {
         say("All \(DemoScenario.workers.count) workers are connected over CURVE (\(seconds(took))).")
     }
 
-    /// Starts the long-running services for a person to open, each once it is ready.
-    func startServices(_ network: NetworkInit.Result) throws {
+    /// Starts the long-running services for a person to open, each once it is ready; returns
+    /// where each runs, for the closing instructions.
+    func startServices(_ network: NetworkInit.Result) throws -> [(DemoService, DemoServiceContext)] {
+        var started: [(DemoService, DemoServiceContext)] = []
         for service in DemoServices.all {
-            let process = try startDaemon(service.executable, service.arguments(network), name: service.name)
-            let took = try waitUntil("\(service.name) is ready") { service.isReady(network) }
-            say("")
-            say("Started \(service.name) (\(service.executable), pid \(process.processIdentifier)); ready in \(seconds(took)).")
-            for line in service.instructions(network) { say("  " + line) }
+            let port = try Self.portIsFree(service.preferredPort) ? service.preferredPort : NetworkInit.freeLoopbackPort()
+            let context = DemoServiceContext(network: network, port: port, executableDirectory: options.executableDirectory)
+            for command in service.setup(context) {
+                try runToEnd(service.executable, command.arguments, input: command.input)
+            }
+            let process = try startDaemon(service.executable, service.arguments(context), name: service.name)
+            let took = try waitUntil("\(service.name) answers on port \(port)") { service.isReady(context) }
+            say("Started the \(service.name) (\(service.executable), pid \(process.processIdentifier)) on 127.0.0.1:\(port); ready in \(seconds(took)).")
+            started.append((service, context))
+        }
+        return started
+    }
+
+    /// Whether nothing listens on 127.0.0.1:`port` (bound as a server would, reusing a closed
+    /// connection's address).
+    static func portIsFree(_ port: Int) -> Bool {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { return false }
+        defer { close(descriptor) }
+        var reuse: Int32 = 1
+        setsockopt(descriptor, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
+            }
+        }
+    }
+
+    /// A setup command of a service's executable (`tsunagi console user add …`), to its end.
+    func runToEnd(_ executable: String, _ arguments: [String], input: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.path(executable, in: options.executableDirectory))
+        process.arguments = arguments
+        let stdin = Pipe(), output = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        try children.add(name: "\(executable) \(arguments.prefix(3).joined(separator: " "))", pid: process.processIdentifier)
+        defer { children.remove(pid: process.processIdentifier) }
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            yieldToInterrupt()
+            throw DemoError("`\(executable) \(arguments.joined(separator: " "))` failed (status \(process.terminationStatus)): \(text.trimmingTrailingNewlines)")
         }
     }
 

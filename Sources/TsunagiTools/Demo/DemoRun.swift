@@ -82,11 +82,15 @@ final class DemoRun {
         say(ReconcileReport.text(result).trimmingTrailingNewlines)
 
         if options.staysRunning {
-            try startServices(network)
+            say("")
+            let services = try startServices(network)
             say("")
             say("The network keeps running (router on \(network.endpoint)). Use the workers' commands, e.g.")
             say("  \(Self.path("tsunagi-welfare-office", in: displayDirectory)) inbox --config \(folder)/workers/welfare-office.susaki.toml")
             announceDesk()
+            for (service, context) in services {
+                for line in service.instructions(context) { say(line) }
+            }
             say("Press Ctrl-C to stop it.")
             signals.waitForInterrupt()
         }
