@@ -20,11 +20,6 @@ struct WriteStatement {
         text.withUTF8 { bind(index, utf8: UnsafeRawBufferPointer($0), asText: true) }
     }
 
-    func bind(_ index: Int32, _ text: Substring) {
-        var text = text
-        text.withUTF8 { bind(index, utf8: UnsafeRawBufferPointer($0), asText: true) }
-    }
-
     func bind(_ index: Int32, blob bytes: [UInt8]) {
         bytes.withUnsafeBytes { bind(index, utf8: $0, asText: false) }
     }
