@@ -41,7 +41,9 @@ let package = Package(
         // The domain: referral, states, protocol codec, business-day calendar. No I/O.
         .target(name: "TsunagiCore"),
         // The embedded store: SQLite (WAL, synchronous=FULL), migrations, events. SQL stays in here.
-        .target(name: "TsunagiStore", dependencies: ["TsunagiCore", .product(name: "GRDB", package: "GRDB.swift")]),
+        .target(
+            name: "TsunagiStore",
+            dependencies: ["TsunagiCore", .product(name: "GRDB", package: "GRDB.swift"), .product(name: "GRDBSQLite", package: "GRDB.swift")]),
         // Sealing the personal part to the destination agency: HPKE (RFC 9180) keys, seal and open.
         .target(name: "TsunagiSealing", dependencies: ["TsunagiCore", .product(name: "Crypto", package: "swift-crypto")]),
         // What every program shares at run time: config files, the agency registry, keys, logs, sd_notify.

@@ -22,8 +22,10 @@ extension Routing {
         guard bytes.count <= Limits.routingBytes else {
             throw ProtocolError(.tooLarge, "the routing part is \(bytes.count) bytes; at most \(Limits.routingBytes) are allowed")
         }
-        try JSONDiagnostics.checkDepth(bytes, what: "the routing part")
         guard let document = RoutingFastDecoder.parse(bytes) else {
+            // The reader stops at the same depth limit: only a refused document needs the second
+            // pass that says whether it was the nesting.
+            try JSONDiagnostics.checkDepth(bytes, what: "the routing part")
             throw ProtocolError(.badJSON, "the routing part is not valid JSON")
         }
         if let routing = RoutingFastDecoder.routing(document) {

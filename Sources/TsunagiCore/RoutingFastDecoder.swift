@@ -36,36 +36,96 @@ enum RoutingFastDecoder {
     }
 
     private static func routing(_ fields: [(String, Value)]) -> Routing? {
-        guard let map = unique(fields),
-              case .string(let idText)? = map["id"], let id = ReferralID(rawValue: idText),
-              case .string(let fromText)? = map["from"], let from = AgencyID(rawValue: fromText),
-              case .string(let toText)? = map["to"], let to = AgencyID(rawValue: toText),
-              case .string(let createdAt)? = map["created_at"],
-              case .array(let needValues)? = map["needs"],
-              case .string(let ageText)? = map["age_band"], let ageBand = AgeBand(rawValue: ageText),
-              case .string(let sexText)? = map["sex"], let sex = Sex(rawValue: sexText),
-              case .string(let municipality)? = map["municipality"],
-              case .object(let consentFields)? = map["consent"], let consentMap = unique(consentFields),
-              case .string(let basisText)? = consentMap["basis"], let basis = ConsentBasis(rawValue: basisText),
-              case .string(let obtainedText)? = consentMap["obtained_on"], let obtainedOn = CivilDate(obtainedText),
-              case .string(let recordedBy)? = consentMap["recorded_by"]
+        // A routing document has a dozen members: matching each key once by a switch, with a bit
+        // per key for duplicates, costs a fraction of hashing them all into a dictionary.
+        var seen: UInt16 = 0
+        var id: ReferralID?, from: AgencyID?, to: AgencyID?, createdAt: String?, needValues: [Value]?
+        var ageBand: AgeBand?, sex: Sex?, municipality: String?, consentFields: [(String, Value)]?
+        var dueDate: CivilDate?
+        for (key, value) in fields {
+            let bit: UInt16
+            switch key {
+            case "id":
+                guard case .string(let text) = value, let parsed = ReferralID(rawValue: text) else { return nil }
+                id = parsed; bit = 1 << 0
+            case "from":
+                guard case .string(let text) = value, let parsed = AgencyID(rawValue: text) else { return nil }
+                from = parsed; bit = 1 << 1
+            case "to":
+                guard case .string(let text) = value, let parsed = AgencyID(rawValue: text) else { return nil }
+                to = parsed; bit = 1 << 2
+            case "created_at":
+                guard case .string(let text) = value else { return nil }
+                createdAt = text; bit = 1 << 3
+            case "needs":
+                guard case .array(let values) = value else { return nil }
+                needValues = values; bit = 1 << 4
+            case "age_band":
+                guard case .string(let text) = value, let parsed = AgeBand(rawValue: text) else { return nil }
+                ageBand = parsed; bit = 1 << 5
+            case "sex":
+                guard case .string(let text) = value, let parsed = Sex(rawValue: text) else { return nil }
+                sex = parsed; bit = 1 << 6
+            case "municipality":
+                guard case .string(let text) = value else { return nil }
+                municipality = text; bit = 1 << 7
+            case "consent":
+                guard case .object(let members) = value else { return nil }
+                consentFields = members; bit = 1 << 8
+            case "due_date":
+                switch value {
+                case .null: dueDate = nil
+                case .string(let text):
+                    guard let date = CivilDate(text) else { return nil }
+                    dueDate = date
+                default: return nil
+                }
+                bit = 1 << 9
+            default:
+                // Unknown members are ignored, as JSONDecoder ignores them, but never twice.
+                guard unique(fields) != nil else { return nil }
+                continue
+            }
+            guard seen & bit == 0 else { return nil }
+            seen |= bit
+        }
+        guard let id, let from, let to, let createdAt, let needValues, let ageBand, let sex, let municipality,
+              let consentFields, let consent = consent(consentFields)
         else { return nil }
         var needs: [Need] = []
+        needs.reserveCapacity(needValues.count)
         for value in needValues {
             guard case .string(let text) = value, let need = Need(rawValue: text) else { return nil }
             needs.append(need)
         }
-        var dueDate: CivilDate?
-        switch map["due_date"] {
-        case nil, .null?: dueDate = nil
-        case .string(let text)?:
-            guard let date = CivilDate(text) else { return nil }
-            dueDate = date
-        default: return nil
-        }
         return Routing(id: id, from: from, to: to, createdAt: createdAt, needs: needs, ageBand: ageBand, sex: sex,
-                       municipality: municipality, consent: Consent(basis: basis, obtainedOn: obtainedOn, recordedBy: recordedBy),
-                       dueDate: dueDate)
+                       municipality: municipality, consent: consent, dueDate: dueDate)
+    }
+
+    private static func consent(_ fields: [(String, Value)]) -> Consent? {
+        var seen: UInt8 = 0
+        var basis: ConsentBasis?, obtainedOn: CivilDate?, recordedBy: String?
+        for (key, value) in fields {
+            let bit: UInt8
+            switch key {
+            case "basis":
+                guard case .string(let text) = value, let parsed = ConsentBasis(rawValue: text) else { return nil }
+                basis = parsed; bit = 1 << 0
+            case "obtained_on":
+                guard case .string(let text) = value, let parsed = CivilDate(text) else { return nil }
+                obtainedOn = parsed; bit = 1 << 1
+            case "recorded_by":
+                guard case .string(let text) = value else { return nil }
+                recordedBy = text; bit = 1 << 2
+            default:
+                guard unique(fields) != nil else { return nil }
+                continue
+            }
+            guard seen & bit == 0 else { return nil }
+            seen |= bit
+        }
+        guard let basis, let obtainedOn, let recordedBy else { return nil }
+        return Consent(basis: basis, obtainedOn: obtainedOn, recordedBy: recordedBy)
     }
 
     private static func unique(_ fields: [(String, Value)]) -> [String: Value]? {

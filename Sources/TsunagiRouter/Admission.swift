@@ -80,13 +80,14 @@ extension RouterLoop {
                     "referral \(routing.id) says it is from \(routing.from), but this connection is \(agency): a worker sends only its own agency's referrals"),
                     command: Command.submit.rawValue, referral: routing.id.rawValue))
             }
-            let destination = router.registry.withLock { $0.agencies[routing.to] }
+            let (destination, senderKeys) = router.registry.withLock {
+                ($0.agencies[routing.to], $0.agencies[routing.from]?.sealingKeys ?? [])
+            }
             guard let destination else {
                 return .answer(.error(ProtocolError(.unknownAgency,
                     "\(routing.to) is not in the agency registry: check the id, or ask the prefecture to register it"),
                     command: Command.submit.rawValue, referral: routing.id.rawValue))
             }
-            let senderKeys = router.registry.withLock { $0.agencies[routing.from]?.sealingKeys ?? [] }
             if let refusal = SealingAdmission.refusal(for: referral, destinationKeys: destination.sealingKeys.map(\.id),
                                                       senderKeys: senderKeys.map(\.id)) {
                 return .answer(.error(refusal, command: Command.submit.rawValue, referral: routing.id.rawValue))

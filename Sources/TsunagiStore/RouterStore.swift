@@ -245,6 +245,13 @@ public final class RouterStore: Sendable {
 struct BatchWriter {
     let db: Database
     let timestamp: String
+    private var insertReferral: WriteStatement?
+    private var insertEvent: WriteStatement?
+
+    init(db: Database, timestamp: String) {
+        self.db = db
+        self.timestamp = timestamp
+    }
 
     mutating func apply(_ request: StoreRequest) throws -> StoreResult {
         switch request {
@@ -269,28 +276,37 @@ struct BatchWriter {
         }
     }
 
-    private func submit(_ referral: Referral, dueDay: CivilDate) throws -> StoreResult {
+    private mutating func submit(_ referral: Referral, dueDay: CivilDate) throws -> StoreResult {
         let routing = referral.routing
-        let routingJSON = Data(routing.canonicalJSON())
-        let personal = Data(referral.personal)
+        let routingJSON = routing.canonicalJSON()
         let createdDay = routing.createdDate.map { CivilDate($0, in: .japan) } ?? dueDay
         // Insert first and look at the existing row only when the id is taken: a new referral,
         // the common case, costs one statement instead of two.
-        try db.cachedStatement(sql: """
+        let insert = try statement(\.insertReferral, sql: """
             INSERT INTO referral(id, from_agency, to_agency, created_at, created_day, submitted_at, due_day, needs,
                                  routing, personal, state, state_at, municipality, age_band)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'submitted', ?, ?, ?)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'submitted', ?6, ?11, ?12)
             ON CONFLICT(id) DO NOTHING
-            """).execute(arguments: [
-                routing.id.rawValue, routing.from.rawValue, routing.to.rawValue, routing.createdAt,
-                createdDay.description, timestamp, dueDay.description,
-                routing.needs.map(\.rawValue).joined(separator: ","),
-                routingJSON, personal, timestamp, routing.municipality, routing.ageBand.rawValue,
-            ])
+            """)
+        insert.bind(1, routing.id.rawValue)
+        insert.bind(2, routing.from.rawValue)
+        insert.bind(3, routing.to.rawValue)
+        insert.bind(4, routing.createdAt)
+        insert.bind(5, createdDay.description)
+        insert.bind(6, timestamp)
+        insert.bind(7, dueDay.description)
+        insert.bind(8, routing.needs.map(\.rawValue).joined(separator: ","))
+        insert.bind(9, blob: routingJSON)
+        insert.bind(10, blob: referral.personal)
+        insert.bind(11, routing.municipality)
+        insert.bind(12, routing.ageBand.rawValue)
+        try insert.execute()
         guard db.changesCount == 0 else {
             try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)
             return .submitted(routing.id, .submitted, isNew: true)
         }
+        let routingData = Data(routingJSON)
+        let personal = Data(referral.personal)
         guard let existing = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, routing, personal, state FROM referral WHERE id = ?"),
             arguments: [routing.id.rawValue])
@@ -302,10 +318,10 @@ struct BatchWriter {
         let storedRouting = try StoredValue.data(existing, "routing", in: place)
         let storedState = try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:))
         // The destination could not open the personal part, and the sender sealed it again.
-        if storedState == .undeliverable, storedRouting == routingJSON, storedPersonal != personal {
+        if storedState == .undeliverable, storedRouting == routingData, storedPersonal != personal {
             return try resubmitSealedAgain(referral, referralSequence: try StoredValue.sequence(existing, "seq", in: place), personal: personal)
         }
-        guard storedRouting == routingJSON, storedPersonal == personal else {
+        guard storedRouting == routingData, storedPersonal == personal else {
             return .refused(.conflict(routing.id))
         }
         return .submitted(routing.id, storedState, isNew: false)
@@ -313,14 +329,14 @@ struct BatchWriter {
 
     /// The destination could not open the personal part and the sender sealed it again: the new
     /// envelope replaces the old and the referral is delivered again, under the same id.
-    private func resubmitSealedAgain(_ referral: Referral, referralSequence: Int64, personal: Data) throws -> StoreResult {
+    private mutating func resubmitSealedAgain(_ referral: Referral, referralSequence: Int64, personal: Data) throws -> StoreResult {
         try db.cachedStatement(sql: "UPDATE referral SET personal = ?, state = 'submitted', state_at = ?, detail = NULL WHERE seq = ?")
             .execute(arguments: [personal, timestamp, referralSequence])
         try appendEvent(referralSequence: referralSequence, state: .submitted, actor: referral.routing.from, detail: nil)
         return .submitted(referral.id, .submitted, isNew: true)
     }
 
-    private func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
+    private mutating func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, from_agency, to_agency, state, detail FROM referral WHERE id = ?"),
             arguments: [id.rawValue])
@@ -372,10 +388,23 @@ struct BatchWriter {
     }
 
     @discardableResult
-    private func appendEvent(referralSequence: Int64, state: HandoffState, actor: AgencyID, detail: String?) throws -> Int64 {
-        try db.cachedStatement(sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
-            .execute(arguments: [referralSequence, state.rawValue, actor.rawValue, timestamp, detail])
+    private mutating func appendEvent(referralSequence: Int64, state: HandoffState, actor: AgencyID, detail: String?) throws -> Int64 {
+        let insert = try statement(\.insertEvent, sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
+        insert.bind(1, referralSequence)
+        insert.bind(2, state.rawValue)
+        insert.bind(3, actor.rawValue)
+        insert.bind(4, timestamp)
+        insert.bind(5, optional: detail)
+        try insert.execute()
         return db.lastInsertedRowID
+    }
+
+    /// The batch's own handle on a write statement, found in the connection's cache once a batch.
+    private mutating func statement(_ slot: WritableKeyPath<BatchWriter, WriteStatement?>, sql: String) throws -> WriteStatement {
+        if let statement = self[keyPath: slot] { return statement }
+        let statement = try WriteStatement(db, sql: sql)
+        self[keyPath: slot] = statement
+        return statement
     }
 }
 

@@ -14,10 +14,12 @@ public enum BenchFormatting {
         if let submits = report.durableSubmits {
             rows.append(("durable submits/s (\(submits.inFlight) in flight)", String(format: "%.0f", submits.perSecond), "≥ 20000: \(verdict(submits.perSecond >= 20_000))"))
             rows.append(("ack latency p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", submits.ackLatency.p50Milliseconds, submits.ackLatency.p99Milliseconds, submits.ackLatency.maxMilliseconds), "p99 ≤ 10 ms: \(verdict(submits.ackLatency.p99Milliseconds <= 10))"))
+            rows.append(("router CPU per submit", String(format: "%.1f µs", submits.routerCPUMicrosecondsPerSubmit), "≤ 40 µs: \(verdict(submits.routerCPUMicrosecondsPerSubmit <= 40))"))
             rows.append(("router CPU / peak memory", String(format: "%.0f%% / %.0f MB", submits.routerCPUPercent, submits.routerPeakMemoryMB), ""))
         }
         if let handoff = report.handoff {
             rows.append(("hand-off p50 / p99 / max at \(handoff.rate)/s", String(format: "%.2f / %.2f / %.2f ms", handoff.latency.p50Milliseconds, handoff.latency.p99Milliseconds, handoff.latency.maxMilliseconds), "p99 ≤ 20 ms: \(verdict(handoff.latency.p99Milliseconds <= 20))"))
+            rows.append(("  fsync beside it p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", handoff.fsyncLatency.p50Milliseconds, handoff.fsyncLatency.p99Milliseconds, handoff.fsyncLatency.maxMilliseconds), "the disk's part of the tail"))
         }
         if let large = report.largeStore {
             rows.append(("store size", "\(large.referrals) referrals", String(format: "filled in %.0f s", large.fillSeconds)))

@@ -31,6 +31,8 @@ public struct BenchReport: Sendable, Codable {
         public let perSecond: Double
         public let ackLatency: LatencySummary
         public let routerCPUPercent: Double
+        /// Router CPU (user + system, all its threads, from /proc) divided by the referrals acknowledged.
+        public let routerCPUMicrosecondsPerSubmit: Double
         public let routerPeakMemoryMB: Double
     }
 
@@ -39,6 +41,8 @@ public struct BenchReport: Sendable, Codable {
         public let referrals: Int
         public let latency: LatencySummary
         public let routerCPUPercent: Double
+        /// A 4 KiB write + fdatasync beside the store, 50 a second during the run: the disk's part of the tail.
+        public let fsyncLatency: LatencySummary
     }
 
     public struct LargeStore: Sendable, Codable {
@@ -137,10 +141,12 @@ public enum BenchRunner {
             refused += result.refused
         }
         let seconds = elapsed.seconds
+        let routerCPU = (stats?.cpuSeconds ?? cpuBefore) - cpuBefore
         return BenchReport.Throughput(
             referrals: acknowledged, inFlight: options.inFlight, refused: refused, seconds: seconds, perSecond: Double(acknowledged) / seconds,
             ackLatency: latencies.summary,
-            routerCPUPercent: ((stats?.cpuSeconds ?? cpuBefore) - cpuBefore) / seconds * 100,
+            routerCPUPercent: routerCPU / seconds * 100,
+            routerCPUMicrosecondsPerSubmit: acknowledged > 0 ? routerCPU / Double(acknowledged) * 1_000_000 : 0,
             routerPeakMemoryMB: Double(stats?.peakResidentBytes ?? 0) / 1_048_576)
     }
 

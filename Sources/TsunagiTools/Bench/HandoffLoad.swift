@@ -41,6 +41,8 @@ enum HandoffLoad {
         }
         let ids = (0..<total).map { BenchReferrals.make(number: $0, sender: sender, destination: destination, run: 77).id }
         let interval = Duration.seconds(1) / options.handoffRate
+        let probe = FsyncProbe(directory: "\(network.directory)/data")
+        probe.start()
         let cpuBefore = ProcessStats.read(pid: router.pid)?.cpuSeconds ?? 0
         let started = ContinuousClock.now
         for index in 0..<total {
@@ -60,8 +62,9 @@ enum HandoffLoad {
         }
         let elapsed = ContinuousClock.now - started
         let cpu = (ProcessStats.read(pid: router.pid)?.cpuSeconds ?? cpuBefore) - cpuBefore
+        let fsync = probe.stop()
         return BenchReport.Handoff(rate: options.handoffRate, referrals: recorder.count, latency: recorder.latencies.summary,
-                                   routerCPUPercent: cpu / elapsed.seconds * 100)
+                                   routerCPUPercent: cpu / elapsed.seconds * 100, fsyncLatency: fsync)
     }
 }
 
