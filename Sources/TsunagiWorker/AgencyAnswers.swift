@@ -140,12 +140,19 @@ public enum AgencyAnswers {
     }
 
     /// Checks the answer and, when it may be given, queues it for the daemon in the same ledger
-    /// transaction (so no other answer slips in between).
-    public static func give(_ transition: Transition, id: ReferralID, detail: String?, ledger: AgencyLedger,
-                            outcomes: [String], names: AgencyNames) throws -> Verdict {
+    /// transaction (so no other answer slips in between). `staff` names the staff member who gave
+    /// it (the desk's login, or `--staff`); it goes with the answer into both audit trails.
+    public static func give(_ transition: Transition, id: ReferralID, detail: String?, staff: String? = nil,
+                            ledger: AgencyLedger, outcomes: [String], names: AgencyNames) throws -> Verdict {
         let trimmed = typed(transition, detail)
+        let staff = staff?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let staff, let problem = StaffName.problem(staff) {
+            return .refused(problem.code == .tooLarge
+                ? StaffSentence("担当者名が長すぎます（\(Limits.staffBytes) バイトまで）。", "The staff name is too long (at most \(Limits.staffBytes) bytes).")
+                : StaffSentence("担当者名が空か、使えない文字（改行など）を含んでいます。", "The staff name is blank or contains a control character (a line break, …)."))
+        }
         var verdict: Verdict?
-        let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed) { found -> Verdict? in
+        let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed, staff: staff) { found -> Verdict? in
             let checked = check(transition, id: id, detail: trimmed, found: found, outcomes: outcomes, names: names)
             verdict = checked
             if case .queued = checked { return nil }

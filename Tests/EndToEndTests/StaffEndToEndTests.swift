@@ -74,11 +74,24 @@ struct StaffEndToEndTests {
             let english = try await network.command(Self.susaki, ["show", "PS-MU1", "--lang", "en"])
             #expect(english.output.contains("from: \(Self.peerName) (peer-support.kochi)") && english.output.contains("male"))
 
-            #expect(try await staff(network, Self.susaki, ["accept", "PS-MU1"]).status == 0)
+            #expect(try await staff(network, Self.susaki, ["accept", "PS-MU1", "--staff", "山田 花子"]).status == 0)
             let completed = try await staff(network, Self.susaki, ["complete", "PS-MU1", "--outcome", "支援開始"])
             #expect(completed.status == 0, "\(completed.output)")
             try await waitUntil("the sender hears of the completion") { try network.sentState(Self.peer, "PS-MU1") == .completed }
             #expect(try network.ledger(Self.peer).sent().first?.detail == "支援開始")
+
+            // The staff member named at the command went to the router with the acceptance (the
+            // staff frame); the completion named nobody and the router recorded nobody.
+            let history = try StoreReader(path: network.storePath).history(of: ReferralID(rawValue: "PS-MU1")!)
+            #expect(history.map(\.state) == [.submitted, .delivered, .accepted, .completed])
+            #expect(history.map(\.staff) == [nil, nil, "山田 花子", nil])
+            let coordinators = try await run(network, "tsunagi", ["show", "PS-MU1", "--store", network.storePath, "--json"])
+            #expect(coordinators.status == 0, "\(coordinators.output)")
+            let events = try #require(try json(coordinators.output)["history"] as? [[String: Any]])
+            #expect(events.compactMap { $0["staff"] as? String } == ["山田 花子"])
+            // A name the router could not take is refused at the command, and nothing is queued.
+            let refused = try await staff(network, Self.susaki, ["accept", "PS-MU1", "--staff", "山田\n花子"])
+            #expect(refused.status == 1 && refused.output.contains("担当者名"), "\(refused.output)")
         }
     }
 
@@ -242,7 +255,7 @@ struct StaffEndToEndTests {
                 ("typo.toml", { $0.replacingOccurrences(of: "agency = \"saposute.kochi\"", with: "agency = \"saposute.kochl\"") },
                  "agency = \"saposute.kochl\" is not in the registry"),
                 ("endpoint.toml", { $0.replacingOccurrences(of: "tcp://", with: "") }, "router_endpoint '127.0.0.1:"),
-                ("unknown.toml", { $0 + "\nlog_levle = \"debug\"\n" }, "unknown setting 'log_levle'"),
+                ("unknown.toml", { "log_levle = \"debug\"\n" + $0 }, "unknown setting 'log_levle'"),
                 ("missing.toml", { $0.replacingOccurrences(of: "router_endpoint = ", with: "# router_endpoint = ") },
                  "the setting 'router_endpoint' is missing"),
                 ("data-dir.toml", { $0.replacingOccurrences(of: "../data/saposute.kochi", with: "../data/saposute.kochl") },
