@@ -136,12 +136,12 @@ struct StaffEndToEndTests {
                 (Self.saposute, ["complete", "SK-C", "--outcome", "修学"], "完了（就職）として記録済みです"),
                 (Self.saposute, ["decline", "SK-C", "--reason", "やはり無理"], "完了（就職）として記録済みです"),
                 (Self.peer, ["withdraw", "SK-W", "--reason", "本人の希望"], "受け入れ後は取り下げられません"),
-                (Self.peer, ["accept", "SK-D"], "受け入れ・辞退・完了は紹介先の"),
-                (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取下げは紹介元"),
+                (Self.peer, ["accept", "SK-D"], "受け入れ・受け入れできないとの回答・完了は紹介先の"),
+                (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取り下げは紹介元"),
                 // A reason or outcome left out is refused in Japanese too, not as a usage error.
-                (Self.saposute, ["decline", "SK-W"], "辞退には理由が必要です"),
+                (Self.saposute, ["decline", "SK-W"], "受け入れできないとの回答には理由が必要です"),
                 (Self.saposute, ["complete", "SK-W"], "完了には成果が必要です（--outcome 就職 / 修学 / 職場体験）"),
-                (Self.peer, ["withdraw", "SK-W"], "取下げには理由が必要です"),
+                (Self.peer, ["withdraw", "SK-W"], "取り下げには理由が必要です"),
                 // An id typed full-width, as it may stand in the sheet, is the referral's id.
                 (Self.saposute, ["accept", "ＳＫ－Ｄ"], "受け入れできないと回答済みです（定員のため）"),
             ]
