@@ -119,11 +119,14 @@ let package = Package(
         .testTarget(
             name: "TsunagiRouterTests",
             dependencies: ["TsunagiTestSupport", "TsunagiCore", "TsunagiStore", "TsunagiRouter", "TsunagiRuntime", "ZeroMQ"]),
+        // The staff's words and the rules for the agency's answers: one source for the commands and the desk.
+        .target(name: "TsunagiStaff", dependencies: ["TsunagiCore", "TsunagiStore", "TsunagiRuntime"]),
         // The agency side: outbox, inbox, ledger and the agency's own commands, shared by the four workers.
         .target(
             name: "TsunagiWorker",
             dependencies: [
                 "TsunagiCore", "TsunagiStore", "TsunagiRuntime", "TsunagiClient", "TsunagiSealing", "ZeroMQ", "TsunagiDesk", "TsunagiWeb",
+                "TsunagiStaff",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -155,7 +158,7 @@ let package = Package(
         .target(
             name: "TsunagiDesk",
             dependencies: [
-                "TsunagiWeb", "TsunagiCore", "TsunagiStore",
+                "TsunagiWeb", "TsunagiCore", "TsunagiStore", "TsunagiStaff",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]),

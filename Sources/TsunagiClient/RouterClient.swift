@@ -7,14 +7,15 @@ import ZeroMQ
 /// A request a worker makes of the router; the client resends it until it is answered.
 public enum OutboundRequest: Sendable, Hashable {
     case submit(Referral)
-    case transition(Transition, ReferralID, detail: String?)
+    /// `staff`: the staff member who gave the answer, carried to the router's audit trail.
+    case transition(Transition, ReferralID, detail: String?, staff: String? = nil)
     case report(LedgerReport)
 
     /// Requests with the same key are the same request: a newer one replaces an older one.
     public var key: String {
         switch self {
         case .submit(let referral): "\(Command.submit.rawValue) \(referral.id)"
-        case .transition(let transition, let id, _): "\(Command.transition(transition).rawValue) \(id)"
+        case .transition(let transition, let id, _, _): "\(Command.transition(transition).rawValue) \(id)"
         case .report(let report): "\(Command.report.rawValue) \(report.day)"
         }
     }
@@ -22,7 +23,7 @@ public enum OutboundRequest: Sendable, Hashable {
     var message: WorkerMessage {
         switch self {
         case .submit(let referral): .submit(referral)
-        case .transition(let transition, let id, let detail): .transition(transition, id, detail: detail)
+        case .transition(let transition, let id, let detail, let staff): .transition(transition, id, detail: detail, staff: staff)
         case .report(let report): .report(report)
         }
     }

@@ -85,6 +85,10 @@ public enum Transition: String, Codable, Sendable, CaseIterable {
 
     /// Decline and withdraw need a reason; complete needs an outcome.
     public var requiresDetail: Bool { self != .confirmDelivery && self != .accept }
+
+    /// The answers staff give (accept, decline, complete, withdraw) may name the staff member who
+    /// gave them; delivery confirmations and undeliverable reports are the worker's own.
+    public var carriesStaff: Bool { [.accept, .decline, .complete, .withdraw].contains(self) }
 }
 
 /// Why a transition cannot be applied.

@@ -5,6 +5,8 @@ public enum Limits {
     public static let routingBytes = 16 * 1024
     public static let personalBytes = 64 * 1024
     public static let detailBytes = 2 * 1024
+    /// The staff member's name on an answer (the optional last frame of ACCEPT … WITHDRAW).
+    public static let staffBytes = 256
     public static let reportBytes = 4 * 1024 * 1024
     /// libzmq drops a connection that sends a frame larger than this (ZMQ_MAXMSGSIZE counts each
     /// frame of a multipart message on its own, not the message).

@@ -13,7 +13,7 @@ public enum RefusalSubject {
     }
 
     /// Frame 5: the referral id (REPORT: the day) the request is about, or empty. Filled only when
-    /// frame 0 is `TSUNAGI/1`, the message has exactly its command's number of body frames, and:
+    /// frame 0 is `TSUNAGI/1`, the message has a number of body frames its command takes, and:
     /// - RECEIVED, ACCEPT, DECLINE, COMPLETE, WITHDRAW: frame 2, whole, is a valid referral id;
     /// - SUBMIT: frame 2 is a JSON object within the routing part's size and depth limits whose
     ///   `id` (given once) is a valid referral id;
@@ -22,7 +22,7 @@ public enum RefusalSubject {
     public static func referral(of frames: [[UInt8]]) -> String {
         guard frames.count >= 2, frames[0] == WireProtocol.signature,
               let command = Command(rawValue: self.command(of: frames)),
-              let bodyFrames = command.workerBodyFrames, frames.count == 2 + bodyFrames else { return "" }
+              let bodyFrames = command.workerBodyFrames, bodyFrames.contains(frames.count - 2) else { return "" }
         switch command {
         case .received, .accept, .decline, .complete, .withdraw, .undeliverable:
             guard frames[2].count <= 64 else { return "" }
@@ -44,12 +44,15 @@ public enum RefusalSubject {
 }
 
 extension Command {
-    /// How many body frames a worker's command takes; nil for the router's commands.
-    public var workerBodyFrames: Int? {
+    /// How many body frames a worker's command takes; nil for the router's commands. ACCEPT,
+    /// DECLINE, COMPLETE and WITHDRAW may add the staff member's name as one more frame.
+    public var workerBodyFrames: ClosedRange<Int>? {
         switch self {
-        case .hello, .received, .accept, .statusAck, .report: 1
-        case .submit, .decline, .complete, .withdraw, .undeliverable: 2
-        case .ping: 0
+        case .hello, .received, .statusAck, .report: 1...1
+        case .accept: 1...2
+        case .submit, .undeliverable: 2...2
+        case .decline, .complete, .withdraw: 2...3
+        case .ping: 0...0
         case .welcome, .submitted, .deliver, .done, .status, .reported, .resend, .pong, .error: nil
         }
     }

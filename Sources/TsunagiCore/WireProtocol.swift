@@ -126,7 +126,9 @@ public struct LedgerReport: Codable, Sendable, Hashable {
 public enum WorkerMessage: Sendable, Equatable {
     case hello(software: String)
     case submit(Referral)
-    case transition(Transition, ReferralID, detail: String?)
+    /// `staff` names the staff member who gave an accept, decline, complete or withdraw (the
+    /// optional last frame); nil when the worker does not know it.
+    case transition(Transition, ReferralID, detail: String?, staff: String? = nil)
     case statusAck(sequence: Int64)
     case report(LedgerReport)
     case ping
@@ -156,9 +158,10 @@ extension WorkerMessage {
             return [header, Command.hello.bytes, Array(software.utf8)]
         case .submit(let referral):
             return [header, Command.submit.bytes, referral.routing.canonicalJSON(), referral.personal]
-        case .transition(let transition, let id, let detail):
+        case .transition(let transition, let id, let detail, let staff):
             var frames = [header, Command.transition(transition).bytes, Array(id.rawValue.utf8)]
             if transition.requiresDetail { frames.append(Array((detail ?? "").utf8)) }
+            if transition.carriesStaff, let staff, !staff.isEmpty { frames.append(Array(staff.utf8)) }
             return frames
         case .statusAck(let sequence):
             return [header, Command.statusAck.bytes, Array(String(sequence).utf8)]
@@ -173,11 +176,13 @@ extension WorkerMessage {
     public static func decode(_ frames: [[UInt8]]) throws(ProtocolError) -> WorkerMessage {
         let command = try checkHeader(frames)
         let body = frames.dropFirst(2)
-        guard let count = command.workerBodyFrames else {
+        guard let counts = command.workerBodyFrames else {
             throw ProtocolError(.unknownCommand, "\(command.rawValue) is a router's command; a worker may not send it")
         }
-        guard body.count == count else {
-            throw ProtocolError(.badFrames, "\(command.rawValue) takes \(count) body frame\(count == 1 ? "" : "s"), got \(body.count)")
+        guard counts.contains(body.count) else {
+            let count = counts.lowerBound
+            let takes = counts.count == 1 ? "\(count) body frame\(count == 1 ? "" : "s")" : "\(count) or \(counts.upperBound) body frames"
+            throw ProtocolError(.badFrames, "\(command.rawValue) takes \(takes), got \(body.count)")
         }
         switch command {
         case .hello:
@@ -190,13 +195,18 @@ extension WorkerMessage {
             return .submit(Referral(routing: routing, personal: body[3]))
         case .received, .accept:
             let transition: Transition = command == .received ? .confirmDelivery : .accept
-            return .transition(transition, try referralID(body[2]), detail: nil)
+            let id = try referralID(body[2])
+            let staff = try body.count > 1 ? StaffName.frame(body[3]) : nil
+            return .transition(transition, id, detail: nil, staff: staff)
         case .decline, .complete, .withdraw, .undeliverable:
             let transition = Transition.allCases.first { Command.transition($0) == command }!
             guard body[3].count <= Limits.detailBytes else {
                 throw ProtocolError(.tooLarge, "the \(transition == .complete ? "outcome" : "reason") is \(body[3].count) bytes; at most \(Limits.detailBytes) are allowed")
             }
-            return .transition(transition, try referralID(body[2]), detail: try text(body[3], field: transition == .complete ? "outcome" : "reason"))
+            let id = try referralID(body[2])
+            let detail = try text(body[3], field: transition == .complete ? "outcome" : "reason")
+            let staff = try body.count > 2 ? StaffName.frame(body[4]) : nil
+            return .transition(transition, id, detail: detail, staff: staff)
         case .statusAck:
             guard let sequence = WireDecimal.parse(body[2]), sequence > 0 else {
                 throw ProtocolError(.badFrames, "STATUS-OK takes the sequence of a STATUS update as plain decimal digits, as the update's JSON gives it (e.g. 42): no sign, no leading zero")

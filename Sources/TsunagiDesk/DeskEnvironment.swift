@@ -1,6 +1,8 @@
 import Foundation
 import TsunagiCore
+import TsunagiStaff
 import TsunagiStore
+import TsunagiWeb
 
 /// An agency in the desk's lists: its id and the name the prefecture's tables use.
 public struct DeskAgency: Sendable, Hashable {
@@ -83,8 +85,16 @@ public struct DeskEnvironment: Sendable {
         self.today = today
     }
 
+    /// The registry's names, as the answers' sentences use them.
+    public var names: AgencyNames { AgencyNames(registry: Dictionary(agencies.map { ($0.id, $0.name) }, uniquingKeysWith: { first, _ in first })) }
+
     /// The agency's name from the registry, or its id when the registry does not list it.
     public func name(of id: AgencyID) -> String {
         agencies.first { $0.id == id }?.name ?? id.rawValue
     }
+}
+
+extension WebLanguage {
+    /// The same language for the staff's words (TsunagiStaff), which the commands share.
+    var staff: StaffLanguage { self == .ja ? .ja : .en }
 }

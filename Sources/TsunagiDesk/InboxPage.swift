@@ -3,6 +3,7 @@ import Synchronization
 import Hummingbird
 import TsunagiCore
 import TsunagiStore
+import TsunagiStaff
 import TsunagiWeb
 
 /// 受信一覧: what arrived and waits for this agency, overdue first; accepted ones below, waiting
@@ -67,7 +68,7 @@ struct InboxPage {
             personal[id].flatMap(PersonalPart.fields)?["name"] ?? language.pick("（読めません）", "(unreadable)")
         }
         func queued(_ row: InboxRow) -> String? {
-            row.queuedAnswer.map { language.pick("「\(DeskWords.answer($0, .ja))」を送信中", "'\(DeskWords.answer($0, .en))' being sent") }
+            row.queuedAnswer.map { language.pick("「\(StaffWords.answer($0).japanese)」を送信中", "'\(StaffWords.answer($0).english)' being sent") }
         }
         let overdueCount = inbox.overdueCount
         var values: [String: Any] = [
@@ -83,11 +84,11 @@ struct InboxPage {
                 var line: [String: Any] = [
                     "id": row.id.rawValue, "href": "/referrals/\(row.id.rawValue)",
                     "personName": personName(row.id), "from": environment.name(of: row.from),
-                    "needs": row.needs.map { DeskWords.need($0, language) }.joined(separator: "、"),
-                    "ageBand": DeskWords.ageBand(row.ageBand, language),
+                    "needs": row.needs.map { StaffWords.need($0).text(language.staff) }.joined(separator: "、"),
+                    "ageBand": StaffWords.ageBand(row.ageBand).text(language.staff),
                     "due": dueText(item, today: today, language: language), "overdue": item.overdue,
                     "overdueLabel": language.pick("期限切れ", "Overdue"),
-                    "state": DeskWords.state(row.state, language),
+                    "state": StaffWords.state(row.state, .received).text(language.staff),
                 ]
                 if let queued = queued(row) { line["queued"] = queued }
                 return line
@@ -100,8 +101,8 @@ struct InboxPage {
                 var line: [String: Any] = [
                     "id": row.id.rawValue, "href": "/referrals/\(row.id.rawValue)",
                     "personName": personName(row.id), "from": environment.name(of: row.from),
-                    "needs": row.needs.map { DeskWords.need($0, language) }.joined(separator: "、"),
-                    "acceptedOn": DeskTime.japanese(row.receivedAt), "state": DeskWords.state(row.state, language),
+                    "needs": row.needs.map { StaffWords.need($0).text(language.staff) }.joined(separator: "、"),
+                    "acceptedOn": DeskTime.japanese(row.receivedAt), "state": StaffWords.state(row.state, .received).text(language.staff),
                 ]
                 if let queued = queued(row) { line["queued"] = queued }
                 return line

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import TsunagiCore
+import TsunagiStaff
 import TsunagiWeb
 
 /// 新しい紹介: a form with every routing field and the person's details in the kind's columns.
@@ -175,15 +176,15 @@ struct NewReferralPage {
               hint: text("よく紹介する先が上に並んでいます。", "Usual destinations come first."),
               options: destinations.map { ($0.id.rawValue, $0.name) })
         field("checks", "needs", text("支援ニーズ", "Needs"), required: true,
-              options: Need.allCases.map { ($0.rawValue, DeskWords.need($0, language)) })
+              options: Need.allCases.map { ($0.rawValue, StaffWords.need($0).text(language.staff)) })
         field("select", "age_band", text("年代", "Age band"), required: true,
-              options: AgeBand.allCases.map { ($0.rawValue, DeskWords.ageBand($0, language)) })
+              options: AgeBand.allCases.map { ($0.rawValue, StaffWords.ageBand($0).text(language.staff)) })
         field("select", "sex", text("性別", "Sex"), required: true,
-              options: Sex.allCases.map { ($0.rawValue, DeskWords.sex($0, language)) })
+              options: Sex.allCases.map { ($0.rawValue, StaffWords.sex($0).text(language.staff)) })
         field("text", "municipality", text("市町村（お住まい）", "Municipality of residence"), required: true,
               hint: text("例: 須崎市", "e.g. 須崎市"))
         field("select", "consent_basis", text("同意の根拠", "Consent basis"), required: true,
-              options: ConsentBasis.allCases.map { ($0.rawValue, DeskWords.consent($0, language)) })
+              options: ConsentBasis.allCases.map { ($0.rawValue, StaffWords.consentBasis($0).text(language.staff)) })
         field("text", "consent_obtained_on", text("同意取得日", "Consent obtained on"), required: true,
               hint: text("例: 2026-11-25", "e.g. 2026-11-25"), inputType: "date")
         field("text", "consent_recorded_by", text("同意記録者", "Consent recorded by"), required: true,

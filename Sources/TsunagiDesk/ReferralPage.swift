@@ -2,11 +2,13 @@ import Foundation
 import Hummingbird
 import TsunagiCore
 import TsunagiStore
+import TsunagiStaff
 import TsunagiWeb
 
 /// 紹介の詳細: the routing facts, the person, the history, and only the answers the state allows.
-/// A posted answer is checked again (`DeskAnswers`) and queued in the ledger with the staff
-/// member's name; the worker sends it as it sends the command line's answers.
+/// A posted answer is checked and queued by the rules the commands use (`AgencyAnswers`, in the
+/// ledger's transaction) with the staff member's name; the worker sends it as it sends the command
+/// line's answers.
 struct ReferralPage {
     let desk: Desk
 
@@ -15,7 +17,7 @@ struct ReferralPage {
             guard let (entry, id) = try find(context) else { return await notFound(request: request, context: context) }
             var notice: String?
             if let done = request.uri.queryParameters["done"].flatMap({ Transition(rawValue: String($0)) }) {
-                notice = DeskWords.answerRecorded(done, context.language)
+                notice = AgencyAnswers.queuedSentence(done, id: id, detail: nil, channel: .desk).text(context.language.staff)
             }
             return await render(entry, id: id, request: request, context: context, notice: notice)
         }
@@ -28,26 +30,43 @@ struct ReferralPage {
                                                          "The answer is not one of the buttons; choose one of them."))
             }
             let detail = transition == .complete ? context.form["outcome"] : context.form["reason"]
-            if let refusal = DeskAnswers.check(transition, entry: entry, detail: detail, outcomes: desk.environment.outcomes,
-                                               language: language) {
-                desk.site.logger.notice("desk answer refused", metadata: [
-                    "referral.id": "\(id)", "answer": "\(transition.rawValue)", "user": "\(context.userName ?? "-")",
-                ])
-                return await render(entry, id: id, request: request, context: context, status: .conflict,
-                                    alert: refusal.sentence, fieldError: refusal.field.map { (transition, $0, refusal.sentence, detail ?? "") })
-            }
+            let environment = desk.environment
+            let verdict: AgencyAnswers.Verdict
             do {
-                try desk.environment.ledger.queueAnswer(transition, for: id, detail: detail?.trimmingCharacters(in: .whitespacesAndNewlines),
-                                                        staff: context.userName)
+                verdict = try AgencyAnswers.give(transition, id: id, detail: detail, staff: context.userName, ledger: environment.ledger,
+                                                 outcomes: environment.outcomes, names: environment.names, channel: .desk)
             } catch {
                 return await render(entry, id: id, request: request, context: context, status: .conflict,
                                     alert: language.pick("記録できませんでした: \(error)", "Not recorded: \(error)"))
+            }
+            switch verdict {
+            case .queued:
+                break
+            case .alreadyGiven(let sentence):
+                return await render(entry, id: id, request: request, context: context, status: .conflict, alert: sentence.text(language.staff))
+            case .refused(let sentence):
+                desk.site.logger.notice("desk answer refused", metadata: [
+                    "referral.id": "\(id)", "answer": "\(transition.rawValue)", "user": "\(context.userName ?? "-")",
+                ])
+                let text = sentence.text(language.staff)
+                let field = Self.detailIsTheProblem(transition, detail, outcomes: environment.outcomes)
+                    ? (transition == .complete ? "outcome" : "reason") : nil
+                return await render(entry, id: id, request: request, context: context, status: .conflict,
+                                    alert: text, fieldError: field.map { (transition, $0, text, detail ?? "") })
             }
             desk.site.logger.info("desk answer queued", metadata: [
                 "referral.id": "\(id)", "answer": "\(transition.rawValue)", "user": "\(context.userName ?? "-")",
             ])
             return WebResponse.redirect(to: "/referrals/\(id.rawValue)?done=\(transition.rawValue)")
         }
+    }
+
+    /// Whether a refusal is about the reason or outcome typed (shown beside that field).
+    static func detailIsTheProblem(_ transition: Transition, _ detail: String?, outcomes: [String]) -> Bool {
+        guard transition.requiresDetail else { return false }
+        let typed = detail?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
+        return typed.isEmpty || typed.utf8.count > Limits.detailBytes
+            || (transition == .complete && !outcomes.contains(typed.precomposedStringWithCompatibilityMapping))
     }
 
     private func find(_ context: WebContext) throws -> (LedgerReferral, ReferralID)? {
@@ -75,16 +94,16 @@ struct ReferralPage {
         let received = entry.direction == .received
         var facts: [[String: String]] = [
             ["label": language.pick("紹介ID", "Referral id"), "value": routing.id.rawValue],
-            ["label": language.pick("状態", "State"), "value": DeskWords.state(entry.state, language)
+            ["label": language.pick("状態", "State"), "value": StaffWords.state(entry.state, entry.direction).text(language.staff)
                 + (entry.detail.map { language.pick("（\($0)）", " (\($0))") } ?? "")],
             ["label": language.pick("紹介元", "From"), "value": environment.name(of: routing.from)],
             ["label": language.pick("紹介先", "To"), "value": environment.name(of: routing.to)],
             ["label": language.pick("作成日時", "Created"), "value": DeskTime.japanese(routing.createdAt)],
-            ["label": language.pick("支援ニーズ", "Needs"), "value": routing.needs.map { DeskWords.need($0, language) }.joined(separator: "、")],
-            ["label": language.pick("年代", "Age band"), "value": DeskWords.ageBand(routing.ageBand, language)],
-            ["label": language.pick("性別", "Sex"), "value": DeskWords.sex(routing.sex, language)],
+            ["label": language.pick("支援ニーズ", "Needs"), "value": routing.needs.map { StaffWords.need($0).text(language.staff) }.joined(separator: "、")],
+            ["label": language.pick("年代", "Age band"), "value": StaffWords.ageBand(routing.ageBand).text(language.staff)],
+            ["label": language.pick("性別", "Sex"), "value": StaffWords.sex(routing.sex).text(language.staff)],
             ["label": language.pick("市町村", "Municipality"), "value": routing.municipality],
-            ["label": language.pick("同意の根拠", "Consent basis"), "value": DeskWords.consent(routing.consent.basis, language)],
+            ["label": language.pick("同意の根拠", "Consent basis"), "value": StaffWords.consentBasis(routing.consent.basis).text(language.staff)],
             ["label": language.pick("同意取得日", "Consent obtained"), "value": DeskTime.day(routing.consent.obtainedOn)],
             ["label": language.pick("同意記録者", "Consent recorded by"), "value": routing.consent.recordedBy],
         ]
@@ -118,17 +137,18 @@ struct ReferralPage {
         }
         let action = "/referrals/\(id.rawValue)/answer"
         let required = language.pick("必須", "required")
-        let allowed = DeskAnswers.allowed(for: entry)
+        let allowed = ((try? environment.ledger.referralCase(id)) ?? nil)
+            .map { AgencyAnswers.allowed(for: $0, outcomes: environment.outcomes, names: environment.names) } ?? []
         func error(_ transition: Transition) -> (String, String)? {
             guard let fieldError, fieldError.0 == transition else { return nil }
             return (fieldError.2, fieldError.3)
         }
         if allowed.contains(.accept) {
-            values["accept"] = ["action": action, "button": DeskWords.answer(.accept, language),
+            values["accept"] = ["action": action, "button": StaffWords.answer(.accept).text(language.staff),
                                 "hint": language.pick("この方を受け入れます。", "Take this person on.")]
         }
         if allowed.contains(.decline) {
-            var form: [String: Any] = ["action": action, "button": DeskWords.answer(.decline, language), "required": required,
+            var form: [String: Any] = ["action": action, "button": StaffWords.answer(.decline).text(language.staff), "required": required,
                                        "label": language.pick("受け入れできない理由", "Why this agency cannot take the person")]
             if let (message, value) = error(.decline) { form["error"] = message; form["value"] = value }
             values["decline"] = form
@@ -136,7 +156,7 @@ struct ReferralPage {
         if allowed.contains(.complete) {
             let chosen = error(.complete)?.1
             var form: [String: Any] = [
-                "action": action, "button": DeskWords.answer(.complete, language), "required": required,
+                "action": action, "button": StaffWords.answer(.complete).text(language.staff), "required": required,
                 "label": language.pick("結果", "Outcome"), "choose": language.pick("選んでください", "Choose"),
                 "outcomes": environment.outcomes.map { ["value": $0, "selected": $0 == chosen] },
             ]
@@ -144,7 +164,7 @@ struct ReferralPage {
             values["complete"] = form
         }
         if allowed.contains(.withdraw) {
-            var form: [String: Any] = ["action": action, "button": DeskWords.answer(.withdraw, language), "required": required,
+            var form: [String: Any] = ["action": action, "button": StaffWords.answer(.withdraw).text(language.staff), "required": required,
                                        "label": language.pick("取り下げる理由", "Why the referral is withdrawn")]
             if let (message, value) = error(.withdraw) { form["error"] = message; form["value"] = value }
             values["withdraw"] = form
@@ -158,13 +178,13 @@ struct ReferralPage {
         }
         let refusals = (try? environment.ledger.refusedAnswers(for: id)) ?? []
         values["refusals"] = refusals.map {
-            language.pick("ルーターが「\(DeskWords.answer($0.transition, .ja))」を受け付けませんでした: \($0.sentence)",
-                          "The router refused '\(DeskWords.answer($0.transition, .en))': \($0.sentence)")
+            language.pick("ルーターが「\(StaffWords.answer($0.transition).japanese)」を受け付けませんでした: \($0.sentence)",
+                          "The router refused '\(StaffWords.answer($0.transition).english)': \($0.sentence)")
         }
         let events = (try? environment.ledger.events(for: id)) ?? []
         values["history"] = events.map { event -> [String: String] in
             let agency = event.actor.map { environment.name(of: $0) } ?? "—"
-            return ["at": DeskTime.japanese(event.at), "state": DeskWords.state(event.state, language),
+            return ["at": DeskTime.japanese(event.at), "state": StaffWords.state(event.state, entry.direction).text(language.staff),
                     "actor": agency + (event.staff.map { language.pick("（担当: \($0)）", " (staff: \($0))") } ?? ""),
                     "detail": event.detail ?? ""]
         }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import TsunagiCore
 import TsunagiStore
+import TsunagiStaff
 import TsunagiWeb
 
 /// 送信済み (what this agency sent and where each stands, the router's refusal in words) and
@@ -42,10 +43,10 @@ struct SentPages {
                 if let refusal = entry.refusal {
                     line["state"] = refusal
                 } else {
-                    var state = DeskWords.state(entry.state, language)
+                    var state = StaffWords.state(entry.state, .sent).text(language.staff)
                     if !entry.acknowledged { state += language.pick("（ルーターの受付待ち）", " (waiting for the router)") }
                     if let queued = entry.queuedAnswer {
-                        state += language.pick("（「\(DeskWords.answer(queued, .ja))」を送信中）", " ('\(DeskWords.answer(queued, .en))' being sent)")
+                        state += language.pick("（「\(StaffWords.answer(queued).japanese)」を送信中）", " ('\(StaffWords.answer(queued).english)' being sent)")
                     }
                     line["state"] = state
                     if entry.state.isFinal, let detail = entry.detail { line["detail"] = detail }

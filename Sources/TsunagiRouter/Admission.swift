@@ -95,8 +95,8 @@ extension RouterLoop {
             let today = CivilDate.today()
             let dueDay = routing.dueDate ?? calendar.adding(businessDays: destination.ackDueBusinessDays, to: today)
             return .store(.submit(referral, dueDay: dueDay), command: Command.submit.rawValue, referral: routing.id.rawValue)
-        case .transition(let transition, let id, let detail):
-            return .store(.transition(transition, id, by: agency, detail: detail),
+        case .transition(let transition, let id, let detail, let staff):
+            return .store(.transition(transition, id, by: agency, detail: detail, staff: staff),
                           command: Command.transition(transition).rawValue, referral: id.rawValue)
         case .statusAck(let sequence):
             return .store(.acknowledgeStatus(sequence: sequence, by: agency), command: Command.statusAck.rawValue, referral: "")

@@ -143,7 +143,7 @@ extension RouterLoop {
     static func describe(_ request: StoreRequest) -> (String, String) {
         switch request {
         case .submit(let referral, _): (Command.submit.rawValue, referral.id.rawValue)
-        case .transition(let transition, let id, _, _): (Command.transition(transition).rawValue, id.rawValue)
+        case .transition(let transition, let id, _, _, _): (Command.transition(transition).rawValue, id.rawValue)
         case .acknowledgeStatus: (Command.statusAck.rawValue, "")
         case .forgetResendRequests: ("", "")
         case .report(let report): (Command.report.rawValue, report.day.description)

@@ -1,10 +1,11 @@
 import Foundation
 
-/// The worker config's `[desk]` table: the staff's web page. The desk runs when the table is
-/// there and `enabled` is not false.
+/// The worker config's `[desk]` table: the staff's web page. The desk runs unless `enabled` is
+/// false, on 127.0.0.1:8780 when the config has no `[desk]` table.
 ///
 /// ```toml
 /// [desk]
+/// enabled = true              # false: no desk
 /// listen = "127.0.0.1:8780"   # host:port; port 0 takes any free port
 /// session_minutes = 30        # a login ends after this long without a request
 /// users = "desk-users"        # the staff accounts (desk user add), beside the ledger by default
@@ -17,7 +18,8 @@ public struct DeskConfig: Sendable, Equatable {
     public var usersFile: String
     public var secureCookies: Bool
 
-    public static let defaultListen = "127.0.0.1:8780"
+    public static let defaultPort = 8780
+    public static let defaultListen = "127.0.0.1:\(defaultPort)"
 
     struct File: Decodable {
         var enabled: Bool?

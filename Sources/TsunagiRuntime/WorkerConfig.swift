@@ -19,7 +19,8 @@ public struct WorkerConfig: Sendable {
     /// This agency's sealing secret key files (.seal.key, mode 0600): the current one first, then
     /// earlier ones kept to open what was sealed to them before a rotation.
     public var sealingSecretKeyPaths: [String] = []
-    /// The staff's web desk (`[desk]`); nil when the config has no `[desk]` table or turns it off.
+    /// The staff's web desk (`[desk]`; its defaults when the config has no such table); nil only
+    /// for a config built in code. `enabled = false` turns it off.
     public var desk: DeskConfig?
 
     public init(agency: AgencyID, routerEndpoint: String, routerPublicKey: String, secretKeyPath: String,
@@ -43,7 +44,7 @@ public struct WorkerConfig: Sendable {
         var log_level: String?
         /// The agency's sealing secret keys, current first (docs/OPERATIONS.md, "Sealing keys").
         var sealing_secret_keys: [String]?
-        /// The staff's web desk; no `[desk]` table means no desk.
+        /// The staff's web desk; no `[desk]` table means the desk on its defaults.
         var desk: DeskConfig.File?
 
         /// Every key a worker config may hold — the properties above, read off a blank instance so
@@ -86,9 +87,7 @@ public struct WorkerConfig: Sendable {
             registryPath: file.registry.map { ConfigFile.resolve($0, relativeTo: path) },
             logLevel: file.log_level ?? "info")
         config.sealingSecretKeyPaths = (file.sealing_secret_keys ?? []).map { ConfigFile.resolve($0, relativeTo: path) }
-        if let desk = file.desk {
-            config.desk = try DeskConfig(desk, configPath: path, dataDirectory: config.dataDirectory)
-        }
+        config.desk = try DeskConfig(file.desk ?? DeskConfig.File(), configPath: path, dataDirectory: config.dataDirectory)
         return config
     }
 

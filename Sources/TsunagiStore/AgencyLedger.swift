@@ -71,6 +71,8 @@ public struct QueuedAnswer: Sendable, Hashable {
     public let referral: ReferralID
     public let transition: Transition
     public let detail: String?
+    /// The staff member who gave it, sent with it to the router's audit trail.
+    public let staff: String?
 }
 
 /// What happened when a referral was recorded.
@@ -346,10 +348,10 @@ public final class AgencyLedger: Sendable {
     /// Answers not yet answered by the router, in the order they were given.
     public func queuedAnswers() throws -> [QueuedAnswer] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT referral_id, action, detail FROM answer WHERE status = 'queued' ORDER BY seq")
+            try Row.fetchAll(db, sql: "SELECT referral_id, action, detail, staff FROM answer WHERE status = 'queued' ORDER BY seq")
                 .compactMap { row in
                     guard let id = ReferralID(rawValue: row[0]), let transition = Transition(rawValue: row[1]) else { return nil }
-                    return QueuedAnswer(referral: id, transition: transition, detail: row[2])
+                    return QueuedAnswer(referral: id, transition: transition, detail: row[2], staff: row[3])
                 }
         }
     }

@@ -6,7 +6,8 @@ import TsunagiCore
 /// One request the router's loop hands the store; a batch of them commits in one transaction.
 public enum StoreRequest: Sendable {
     case submit(Referral, dueDay: CivilDate)
-    case transition(Transition, ReferralID, by: AgencyID, detail: String?)
+    /// `staff`: the staff member who gave the answer, kept with its event (nil: not named).
+    case transition(Transition, ReferralID, by: AgencyID, detail: String?, staff: String? = nil)
     case acknowledgeStatus(sequence: Int64, by: AgencyID)
     case report(LedgerReport)
     /// Forgets resend requests the router has passed on to `agency`.
@@ -257,8 +258,8 @@ struct BatchWriter {
         switch request {
         case .submit(let referral, let dueDay):
             return try submit(referral, dueDay: dueDay)
-        case .transition(let transition, let id, let agency, let detail):
-            return try self.transition(transition, id, by: agency, detail: detail)
+        case .transition(let transition, let id, let agency, let detail, let staff):
+            return try self.transition(transition, id, by: agency, detail: detail, staff: staff)
         case .acknowledgeStatus(let sequence, let agency):
             try db.cachedStatement(sql: "DELETE FROM notification WHERE event_seq = ? AND agency = ?")
                 .execute(arguments: [sequence, agency.rawValue])
@@ -336,7 +337,8 @@ struct BatchWriter {
         return .submitted(referral.id, .submitted, isNew: true)
     }
 
-    private mutating func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?) throws -> StoreResult {
+    private mutating func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?,
+                                     staff: String?) throws -> StoreResult {
         guard let row = try Row.fetchOne(
             db.cachedStatement(sql: "SELECT seq, from_agency, to_agency, state, detail FROM referral WHERE id = ?"),
             arguments: [id.rawValue])
@@ -372,7 +374,8 @@ struct BatchWriter {
         let newState = transition.target
         try db.cachedStatement(sql: "UPDATE referral SET state = ?, state_at = ?, detail = COALESCE(?, detail) WHERE seq = ?")
             .execute(arguments: [newState.rawValue, timestamp, detail, referralSequence])
-        let eventSequence = try appendEvent(referralSequence: referralSequence, state: newState, actor: agency, detail: detail)
+        let eventSequence = try appendEvent(referralSequence: referralSequence, state: newState, actor: agency, detail: detail,
+                                            staff: staff)
         // The party that did not act hears of it. A withdrawal goes to the destination even before
         // its delivery was confirmed: a delivery may be on its way.
         let other = party == .sender ? destination : sender
@@ -388,13 +391,15 @@ struct BatchWriter {
     }
 
     @discardableResult
-    private mutating func appendEvent(referralSequence: Int64, state: HandoffState, actor: AgencyID, detail: String?) throws -> Int64 {
-        let insert = try statement(\.insertEvent, sql: "INSERT INTO event(referral_seq, state, actor, at, detail) VALUES (?, ?, ?, ?, ?)")
+    private mutating func appendEvent(referralSequence: Int64, state: HandoffState, actor: AgencyID, detail: String?,
+                                      staff: String? = nil) throws -> Int64 {
+        let insert = try statement(\.insertEvent, sql: "INSERT INTO event(referral_seq, state, actor, at, detail, staff) VALUES (?, ?, ?, ?, ?, ?)")
         insert.bind(1, referralSequence)
         insert.bind(2, state.rawValue)
         insert.bind(3, actor.rawValue)
         insert.bind(4, timestamp)
         insert.bind(5, optional: detail)
+        insert.bind(6, optional: staff)
         try insert.execute()
         return db.lastInsertedRowID
     }

@@ -105,6 +105,10 @@ enum RouterSchema {
                 CREATE INDEX referral_day ON referral(created_day, seq, from_agency, to_agency, state, detail, municipality, age_band);
                 """)
         }
+        migrator.registerMigration("v5: the staff member who gave an answer, beside its event") { db in
+            // Events recorded before keep no name (NULL), as do those a worker sent without one.
+            try db.execute(sql: "ALTER TABLE event ADD COLUMN staff TEXT")
+        }
         return migrator
     }
 }

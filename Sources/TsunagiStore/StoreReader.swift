@@ -9,6 +9,8 @@ public struct HistoryEvent: Sendable, Hashable, Codable {
     public let actor: AgencyID
     public let at: String
     public let detail: String?
+    /// The staff member who gave the answer, when the worker named one.
+    public let staff: String?
 }
 
 /// A referral's routing facts and where it stands, as coordinators see it. No personal part.
@@ -56,12 +58,12 @@ public struct StoreReader: Sendable {
     public func history(of id: ReferralID) throws -> [HistoryEvent] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT e.seq, e.state, e.actor, e.at, e.detail FROM event e JOIN referral r ON r.seq = e.referral_seq
+                SELECT e.seq, e.state, e.actor, e.at, e.detail, e.staff FROM event e JOIN referral r ON r.seq = e.referral_seq
                 WHERE r.id = ? ORDER BY e.seq
                 """, arguments: [id.rawValue]
             ).map { row in
                 HistoryEvent(sequence: row[0], state: HandoffState(rawValue: row[1])!, actor: AgencyID(rawValue: row[2])!,
-                             at: row[3], detail: row[4])
+                             at: row[3], detail: row[4], staff: row[5])
             }
         }
     }

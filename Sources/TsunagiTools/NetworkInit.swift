@@ -12,6 +12,8 @@ public enum NetworkInit {
         public let routerConfigPath: String
         public let workerConfigPaths: [AgencyID: String]
         public let endpoint: String
+        /// Each worker's desk, `127.0.0.1:PORT`, as its config's `[desk]` table says.
+        public let deskAddresses: [AgencyID: String]
     }
 
     /// - Parameter sealing: give every agency a sealing key pair (the registry publishes it and the
@@ -81,7 +83,12 @@ public enum NetworkInit {
 
             """, to: routerConfigPath)
         var workerPaths: [AgencyID: String] = [:]
+        var deskAddresses: [AgencyID: String] = [:]
+        // Every worker of this folder runs on this machine: each desk needs a port of its own.
+        var deskPorts: Set<Int> = [chosenPort, metricsPort]
         for agency in agencies {
+            var deskPort = try freeLoopbackPort()
+            while !deskPorts.insert(deskPort).inserted { deskPort = try freeLoopbackPort() }
             let path = (workers as NSString).appendingPathComponent("\(agency.id).toml")
             try write("""
                 # Worker config for \(agency.name) (\(agency.id)).
@@ -94,13 +101,35 @@ public enum NetworkInit {
                 registry = "../agencies.toml"
                 log_level = "info"\(sealing ? "\n# This office's sealing secret keys, current first (mode 0600).\nsealing_secret_keys = [\"../keys/\(agency.id).seal.key\"]" : "")
 
+                # The staff's web desk (docs/DESK.md), on unless enabled = false. Alone on its
+                # machine a worker takes 127.0.0.1:\(DeskConfig.defaultPort); the workers of this
+                # folder share one machine, so each has its own port.
+                [desk]
+                enabled = true
+                listen = "127.0.0.1:\(deskPort)"
+
                 """, to: path)
             workerPaths[agency.id] = path
+            deskAddresses[agency.id] = "127.0.0.1:\(deskPort)"
             // A worker refuses a data_dir that does not exist (a typo must not start a new spool).
             try fileManager.createDirectory(atPath: (directory as NSString).appendingPathComponent("data/\(agency.id)"),
                                             withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         }
-        return Result(directory: directory, routerConfigPath: routerConfigPath, workerConfigPaths: workerPaths, endpoint: endpoint)
+        return Result(directory: directory, routerConfigPath: routerConfigPath, workerConfigPaths: workerPaths, endpoint: endpoint,
+                      deskAddresses: deskAddresses)
+    }
+
+    /// Sets the `[desk]` table that `create` wrote into a worker config: its address, or off.
+    public static func setDesk(in configPath: String, listen: String? = nil, enabled: Bool = true) throws {
+        let text = try String(contentsOfFile: configPath, encoding: .utf8)
+        guard let table = text.range(of: "\n[desk]\n") else { throw ConfigError("\(configPath) has no [desk] table") }
+        var lines = text[table.upperBound...].split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        for index in lines.indices {
+            if lines[index].hasPrefix("[") { break }
+            if lines[index].hasPrefix("enabled = ") { lines[index] = "enabled = \(enabled)" }
+            if let listen, lines[index].hasPrefix("listen = ") { lines[index] = "listen = \"\(listen)\"" }
+        }
+        try write(String(text[..<table.upperBound]) + lines.joined(separator: "\n"), to: configPath)
     }
 
     static func write(_ text: String, to path: String, mode: Int = 0o600) throws {

@@ -26,9 +26,11 @@ public struct ReferralDetail: Sendable, Codable {
         /// ISO 8601 in Japan time (+09:00).
         public let at: String
         public let detail: String?
+        /// The staff member of `actor` who gave the answer, when the worker named one.
+        public let staff: String?
 
         enum CodingKeys: String, CodingKey {
-            case sequence, state, actor, at, detail
+            case sequence, state, actor, at, detail, staff
             case actorName = "actor_name"
         }
     }
@@ -80,7 +82,7 @@ public struct ReferralDetail: Sendable, Codable {
             stateAt: JapanTime.iso(summary.stateAt), detail: summary.detail,
             history: try reader.history(of: id).map { event in
                 Event(sequence: event.sequence, state: event.state, actor: event.actor, actorName: registry?[event.actor]?.name,
-                      at: JapanTime.iso(event.at), detail: event.detail)
+                      at: JapanTime.iso(event.at), detail: event.detail, staff: event.staff)
             })
     }
 
@@ -114,7 +116,8 @@ public struct ReferralDetail: Sendable, Codable {
         ]
         for event in history {
             let detail = event.detail.map { ": \($0)" } ?? ""
-            lines.append("  #\(event.sequence)  \(JapanTime.readable(event.at))  \(event.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) by \(event.actor)\(detail)")
+            let staff = event.staff.map { " (staff: \($0))" } ?? ""
+            lines.append("  #\(event.sequence)  \(JapanTime.readable(event.at))  \(event.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)) by \(event.actor)\(staff)\(detail)")
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -276,3 +276,20 @@ struct ShowText {
         return lines
     }
 }
+
+extension StaffWords {
+    /// The personal part's keys, as the CSV headings call them.
+    public static func personalKey(_ key: String, profile: AgencyProfile, _ language: StaffLanguage) -> String {
+        guard language == .ja else { return key.replacingOccurrences(of: "_", with: " ") }
+        switch key {
+        case "name": return "氏名"
+        case "contact": return "連絡先"
+        case "case_number": return "紹介元の番号"
+        case "note": return "備考"
+        case "channel": return "相談経路"
+        case "track": return "支援コース"
+        case "program": return "利用区分"
+        default: return profile.personalColumns.first { $0.key == key }?.heading ?? key
+        }
+    }
+}

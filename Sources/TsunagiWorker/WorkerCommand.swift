@@ -274,8 +274,9 @@ extension WorkerCommand {
     struct Accept: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Accept a referral that arrived.")
         @Argument(help: "The referral id.") var id: String
+        @Option(help: "The staff member giving the answer; the router's history shows the name (optional).") var staff: String?
         @OptionGroup var options: ConfigOption
-        func run() throws { try answer(.accept, id: id, detail: nil, options: options) }
+        func run() throws { try answer(.accept, id: id, detail: nil, staff: staff, options: options) }
     }
 
     struct Decline: ParsableCommand {
@@ -283,8 +284,9 @@ extension WorkerCommand {
         @Argument(help: "The referral id.") var id: String
         // Optional here so that a missing reason is refused in the staff's language (AgencyAnswers), not as a usage error.
         @Option(help: "Why this agency cannot take the person (required).") var reason: String?
+        @Option(help: "The staff member giving the answer; the router's history shows the name (optional).") var staff: String?
         @OptionGroup var options: ConfigOption
-        func run() throws { try answer(.decline, id: id, detail: reason, options: options) }
+        func run() throws { try answer(.decline, id: id, detail: reason, staff: staff, options: options) }
     }
 
     struct Complete: ParsableCommand {
@@ -293,16 +295,18 @@ extension WorkerCommand {
         }
         @Argument(help: "The referral id.") var id: String
         @Option(help: "The outcome, from this agency kind's words (required).") var outcome: String?
+        @Option(help: "The staff member giving the answer; the router's history shows the name (optional).") var staff: String?
         @OptionGroup var options: ConfigOption
-        func run() throws { try answer(.complete, id: id, detail: outcome, options: options) }
+        func run() throws { try answer(.complete, id: id, detail: outcome, staff: staff, options: options) }
     }
 
     struct Withdraw: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Withdraw a referral this agency sent, with a reason (until it is accepted).")
         @Argument(help: "The referral id.") var id: String
         @Option(help: "Why the referral is withdrawn (required).") var reason: String?
+        @Option(help: "The staff member giving the answer; the router's history shows the name (optional).") var staff: String?
         @OptionGroup var options: ConfigOption
-        func run() throws { try answer(.withdraw, id: id, detail: reason, options: options) }
+        func run() throws { try answer(.withdraw, id: id, detail: reason, staff: staff, options: options) }
     }
 
     struct Ledger: ParsableCommand {
@@ -344,13 +348,13 @@ extension WorkerCommand {
 }
 
 /// Checks an answer against the ledger and queues it, or refuses it with a sentence and exit 1.
-private func answer(_ transition: Transition, id text: String, detail: String?, options: ConfigOption) throws {
+private func answer(_ transition: Transition, id text: String, detail: String?, staff: String?, options: ConfigOption) throws {
     _ = options.language
     guard let id = AgencyAnswers.referralID(typed: text) else {
         throw CommandFailure("「\(text)」は紹介IDではありません（英数字と . _ : -）。", "'\(text)' is not a referral id (letters, digits, '.', '_', ':' or '-').")
     }
     let context = try options.open()
-    let verdict = try AgencyAnswers.give(transition, id: id, detail: detail, ledger: context.ledger,
+    let verdict = try AgencyAnswers.give(transition, id: id, detail: detail, staff: staff, ledger: context.ledger,
                                          outcomes: context.profile.outcomes, names: context.names)
     switch verdict {
     case .queued(let sentence), .alreadyGiven(let sentence):

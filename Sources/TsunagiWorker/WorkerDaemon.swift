@@ -231,7 +231,7 @@ public final class WorkerDaemon: Sendable {
     func sendQueuedAnswers() {
         guard let answers = try? ledger.queuedAnswers(), !answers.isEmpty else { return }
         let fresh = events.markInFlight(answers)
-        client.send(fresh.map { OutboundRequest.transition($0.transition, $0.referral, detail: $0.detail) })
+        client.send(fresh.map { OutboundRequest.transition($0.transition, $0.referral, detail: $0.detail, staff: $0.staff) })
     }
 
     func sendReports(for days: [CivilDate]) {
@@ -362,11 +362,11 @@ final class WorkerEvents: RouterClientDelegate {
             case (.submit(let referral), .error(let error, _, _)):
                 try ledger.markRefused(referral.id, sentence: error.message, code: error.code.rawValue)
                 logger.warning("the router refused a referral", metadata: ["referral.id": "\(referral.id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])
-            case (.transition(let transition, let id, _), .done(_, _, let state)):
+            case (.transition(let transition, let id, _, _), .done(_, _, let state)):
                 try ledger.markAnswerDone(transition, for: id, state: state, actor: agency)
                 landed(transition, id)
                 logger.info("answer applied by the router", metadata: ["referral.id": "\(id)", "referral.state": "\(state.rawValue)"])
-            case (.transition(let transition, let id, _), .error(let error, _, _)):
+            case (.transition(let transition, let id, _, _), .error(let error, _, _)):
                 try ledger.markAnswerRefused(transition, for: id, sentence: error.message, code: error.code.rawValue)
                 landed(transition, id)
                 logger.warning("the router refused an answer", metadata: ["referral.id": "\(id)", "error.code": "\(error.code.rawValue)", "error.name": "\(error.code.name)"])

@@ -197,7 +197,7 @@ final class SealingDelegate: RouterClientDelegate {
     }
 
     func answered(_ request: OutboundRequest, with reply: RouterMessage) {
-        if case .transition(.undeliverable, let id, _) = request {
+        if case .transition(.undeliverable, let id, _, _) = request {
             // This agency never held the referral: nothing to record in its ledger.
             sealing.logger.info("undeliverable referral reported to the router", metadata: ["referral.id": "\(id)"])
             return

@@ -1,4 +1,5 @@
 import ArgumentParser
+import TsunagiCore
 import TsunagiTools
 
 struct Init: ParsableCommand {
@@ -16,5 +17,9 @@ struct Init: ParsableCommand {
         print("Created a network in \(network.directory): router on \(network.endpoint), \(network.workerConfigPaths.count) agencies.")
         print("Start the router:  tsunagi-router --config \(network.routerConfigPath)")
         print("Start a worker:    tsunagi-saposute run --config \(network.directory)/workers/saposute.kochi.toml")
+        if let desk = network.deskAddresses[AgencyID("saposute.kochi")] {
+            print("Its staff's desk:  http://\(desk)/ (each worker's own port: [desk] in its config); make a login with")
+            print("                   tsunagi-saposute desk user add NAME --config \(network.directory)/workers/saposute.kochi.toml")
+        }
     }
 }

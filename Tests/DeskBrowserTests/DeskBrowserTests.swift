@@ -58,6 +58,12 @@ struct DeskBrowserTests {
         let accepted = try deskLedger.events(for: id).last
         #expect(accepted?.state == .accepted)
         #expect(accepted?.staff == "tanaka")
+        // The router's audit trail has the staff member too (TSP/1's staff frame), and the
+        // coordinators' `tsunagi show` names her beside the agency.
+        let routerEvent = try harness.reader().history(of: id).last
+        #expect(routerEvent?.state == .accepted && routerEvent?.actor == desk && routerEvent?.staff == "tanaka")
+        let shown = try runCommand("tsunagi", ["show", incoming, "--config", harness.network.routerConfigPath])
+        #expect(shown.status == 0 && shown.output.contains("by saposute.kochi (staff: tanaka)"), "\(shown.output)")
 
         // The referral sent through the form was delivered to the other worker.
         let newID = try #require((seen["new_id"] as? String).flatMap(ReferralID.init(rawValue:)))

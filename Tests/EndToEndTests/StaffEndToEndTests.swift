@@ -74,7 +74,7 @@ struct StaffEndToEndTests {
             let english = try await network.command(Self.susaki, ["show", "PS-MU1", "--lang", "en"])
             #expect(english.output.contains("from: \(Self.peerName) (peer-support.kochi)") && english.output.contains("male"))
 
-            #expect(try await staff(network, Self.susaki, ["accept", "PS-MU1"]).status == 0)
+            #expect(try await staff(network, Self.susaki, ["accept", "PS-MU1", "--staff", "山田 花子"]).status == 0)
             let completed = try await staff(network, Self.susaki, ["complete", "PS-MU1", "--outcome", "支援開始"])
             #expect(completed.status == 0, "\(completed.output)")
             try await waitUntil("the sender hears of the completion") { try network.sentState(Self.peer, "PS-MU1") == .completed }
@@ -87,6 +87,18 @@ struct StaffEndToEndTests {
             #expect(report.output.contains("送信先 須崎市 健康推進課（municipality.susaki）  完了: 1 件"), "\(report.output)")
             let englishReport = try await network.command(Self.peer, ["ledger", "report", "--date", "2026-11-27", "--lang", "en"])
             #expect(englishReport.output.contains("to 須崎市 健康推進課 (municipality.susaki)  completed: 1"), "\(englishReport.output)")
+            // The staff member named at the command went to the router with the acceptance (the
+            // staff frame); the completion named nobody and the router recorded nobody.
+            let history = try StoreReader(path: network.storePath).history(of: ReferralID(rawValue: "PS-MU1")!)
+            #expect(history.map(\.state) == [.submitted, .delivered, .accepted, .completed])
+            #expect(history.map(\.staff) == [nil, nil, "山田 花子", nil])
+            let coordinators = try await run(network, "tsunagi", ["show", "PS-MU1", "--store", network.storePath, "--json"])
+            #expect(coordinators.status == 0, "\(coordinators.output)")
+            let events = try #require(try json(coordinators.output)["history"] as? [[String: Any]])
+            #expect(events.compactMap { $0["staff"] as? String } == ["山田 花子"])
+            // A name the router could not take is refused at the command, and nothing is queued.
+            let refused = try await staff(network, Self.susaki, ["accept", "PS-MU1", "--staff", "山田\n花子"])
+            #expect(refused.status == 1 && refused.output.contains("担当者名"), "\(refused.output)")
         }
     }
 
@@ -131,12 +143,12 @@ struct StaffEndToEndTests {
                 (Self.saposute, ["complete", "SK-C", "--outcome", "修学"], "完了（就職）として記録済みです"),
                 (Self.saposute, ["decline", "SK-C", "--reason", "やはり無理"], "完了（就職）として記録済みです"),
                 (Self.peer, ["withdraw", "SK-W", "--reason", "本人の希望"], "受け入れ後は取り下げられません"),
-                (Self.peer, ["accept", "SK-D"], "受け入れ・辞退・完了は紹介先の"),
-                (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取下げは紹介元"),
+                (Self.peer, ["accept", "SK-D"], "受け入れ・受け入れできないとの回答・完了は紹介先の"),
+                (Self.saposute, ["withdraw", "SK-C", "--reason", "x"], "取り下げは紹介元"),
                 // A reason or outcome left out is refused in Japanese too, not as a usage error.
-                (Self.saposute, ["decline", "SK-W"], "辞退には理由が必要です"),
+                (Self.saposute, ["decline", "SK-W"], "受け入れできないとの回答には理由が必要です"),
                 (Self.saposute, ["complete", "SK-W"], "完了には成果が必要です（--outcome 就職 / 修学 / 職場体験）"),
-                (Self.peer, ["withdraw", "SK-W"], "取下げには理由が必要です"),
+                (Self.peer, ["withdraw", "SK-W"], "取り下げには理由が必要です"),
                 // An id typed full-width, as it may stand in the sheet, is the referral's id.
                 (Self.saposute, ["accept", "ＳＫ－Ｄ"], "受け入れできないと回答済みです（定員のため）"),
             ]
@@ -255,7 +267,7 @@ struct StaffEndToEndTests {
                 ("typo.toml", { $0.replacingOccurrences(of: "agency = \"saposute.kochi\"", with: "agency = \"saposute.kochl\"") },
                  "agency = \"saposute.kochl\" is not in the registry"),
                 ("endpoint.toml", { $0.replacingOccurrences(of: "tcp://", with: "") }, "router_endpoint '127.0.0.1:"),
-                ("unknown.toml", { $0 + "\nlog_levle = \"debug\"\n" }, "unknown setting 'log_levle'"),
+                ("unknown.toml", { "log_levle = \"debug\"\n" + $0 }, "unknown setting 'log_levle'"),
                 ("missing.toml", { $0.replacingOccurrences(of: "router_endpoint = ", with: "# router_endpoint = ") },
                  "the setting 'router_endpoint' is missing"),
                 ("data-dir.toml", { $0.replacingOccurrences(of: "../data/saposute.kochi", with: "../data/saposute.kochl") },

@@ -47,7 +47,7 @@ struct ConsoleFixture {
         referral("SK-20261102-01", "saposute.kochi", "employment-base.chubu", created: "2026-11-02", due: "2026-11-09")
         requests.append(.transition(.decline, ReferralID(rawValue: "SK-20261102-01")!, by: AgencyID("employment-base.chubu"), detail: "対象年齢外"))
         referral("PS-20261105-01", "peer-support.kochi", "saposute.kochi", created: "2026-11-05", due: "2026-11-10")
-        requests.append(.transition(.accept, ReferralID(rawValue: "PS-20261105-01")!, by: AgencyID("saposute.kochi"), detail: nil))
+        requests.append(.transition(.accept, ReferralID(rawValue: "PS-20261105-01")!, by: AgencyID("saposute.kochi"), detail: nil, staff: "tanaka"))
         requests.append(.transition(.complete, ReferralID(rawValue: "PS-20261105-01")!, by: AgencyID("saposute.kochi"), detail: "就職"))
         _ = try store.apply(requests)
     }

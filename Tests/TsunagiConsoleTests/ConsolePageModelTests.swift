@@ -67,6 +67,8 @@ import TsunagiTools
         let data = try ConsoleFixture().data()
         let model = try #require(try HistoryModel.build(id: ReferralID(rawValue: "PS-20261105-01")!, data: data))
         #expect(model.events.map(\.state) == ["送信済", "受入", "完了"])
+        // The staff member who accepted (the desk's login) stands beside the agency; the others named none.
+        #expect(model.events.map(\.staff) == ["", "tanaka", ""])
         #expect(model.events.allSatisfy { $0.actor.contains("サポートステーション") || $0.actor.contains("ピアサポート") })
         #expect(model.facts.contains { $0.label == "結果" && $0.value == "就職" })
         let everything = "\(model)"

@@ -15,6 +15,7 @@ struct ProtocolTests {
         WorkerMessage.hello(software: "tsunagi-saposute/1"), .submit(referral), .transition(.accept, referral.id, detail: nil),
         .transition(.decline, referral.id, detail: "対象外"), .transition(.complete, referral.id, detail: "就職"),
         .transition(.withdraw, referral.id, detail: "本人の希望"), .transition(.confirmDelivery, referral.id, detail: nil),
+        .transition(.accept, referral.id, detail: nil, staff: "tanaka"), .transition(.decline, referral.id, detail: "対象外", staff: "山田 花子"),
         .statusAck(sequence: 42), .ping,
         .report(LedgerReport(agency: AgencyID("saposute.kochi"), day: CivilDate("2026-11-26")!, generatedAt: "2026-11-27T01:00:00+09:00",
                              entries: [LedgerEntry(referral: referral.id, counterpart: AgencyID("peer-support.kochi"), direction: .received, state: .accepted)])),

@@ -57,7 +57,9 @@ struct WireRulesTests {
         ("ACCEPT, a 64-byte id", [header, bytes("ACCEPT"), bytes(String(repeating: "a", count: 64))], "ACCEPT", String(repeating: "a", count: 64)),
         ("ACCEPT, a 65-byte id (never its 64-byte prefix)", [header, bytes("ACCEPT"), bytes(String(repeating: "a", count: 65))], "ACCEPT", ""),
         ("ACCEPT, an id with a space", [header, bytes("ACCEPT"), bytes("ps 1")], "ACCEPT", ""),
-        ("ACCEPT, one frame too many", [header, bytes("ACCEPT"), bytes("ps-1"), bytes("x")], "ACCEPT", ""),
+        ("ACCEPT, with the staff frame", [header, bytes("ACCEPT"), bytes("ps-1"), bytes("tanaka")], "ACCEPT", "ps-1"),
+        ("ACCEPT, one frame too many", [header, bytes("ACCEPT"), bytes("ps-1"), bytes("tanaka"), bytes("x")], "ACCEPT", ""),
+        ("DECLINE, a blank staff frame", [header, bytes("DECLINE"), bytes("ps-1"), bytes("定員"), bytes(" ")], "DECLINE", "ps-1"),
         ("DECLINE, a reason too long", [header, bytes("DECLINE"), bytes("ps-1"), [UInt8](repeating: 65, count: 2_049)], "DECLINE", "ps-1"),
         ("WITHDRAW, no reason frame", [header, bytes("WITHDRAW"), bytes("ps-1")], "WITHDRAW", ""),
         ("STATUS-OK never names a referral", [header, bytes("STATUS-OK"), bytes("+5")], "STATUS-OK", ""),
@@ -106,6 +108,27 @@ struct WireRulesTests {
     ] as [(String, ErrorCode?)])
     func fractionalSeconds(_ createdAt: String, _ expected: ErrorCode?) {
         #expect(Self.code([Self.header, Self.bytes("SUBMIT"), Self.routing(createdAt: createdAt), []]) == expected, "\(createdAt.utf8.count) bytes")
+    }
+
+    @Test("the staff frame: optional on the four answers, text, not blank, at most 256 bytes, no control character", arguments: [
+        ("ACCEPT", ["ps-1"], "田中", nil), ("DECLINE", ["ps-1", "定員"], "tanaka", nil), ("COMPLETE", ["ps-1", "就職"], "山田 花子", nil),
+        ("WITHDRAW", ["ps-1", "本人の希望"], String(repeating: "a", count: 256), nil),
+        ("WITHDRAW", ["ps-1", "本人の希望"], String(repeating: "a", count: 257), .tooLarge),
+        ("ACCEPT", ["ps-1"], "", .badFrames), ("ACCEPT", ["ps-1"], " \u{3000}", .badFrames),
+        ("DECLINE", ["ps-1", "定員"], "田中\n", .badFrames), ("DECLINE", ["ps-1", "定員"], "a\u{7F}", .badFrames),
+        ("RECEIVED", ["ps-1"], "tanaka", .badFrames), ("UNDELIVERABLE", ["ps-1", "433 cannot-open"], "tanaka", .badFrames),
+    ] as [(String, [String], String, ErrorCode?)])
+    func staffFrame(_ command: String, _ body: [String], _ staff: String, _ expected: ErrorCode?) throws {
+        let frames = [Self.header, Self.bytes(command)] + body.map(Self.bytes) + [Self.bytes(staff)]
+        #expect(Self.code(frames) == expected, "\(command) \(staff.debugDescription)")
+        if expected == nil, case .transition(_, _, _, let decoded) = try WorkerMessage.decode(frames) {
+            #expect(decoded == staff)
+        }
+        // Without the frame the same answer names nobody.
+        if command != "RECEIVED", command != "UNDELIVERABLE",
+           case .transition(_, _, _, let nobody) = try WorkerMessage.decode(Array(frames.dropLast())) {
+            #expect(nobody == nil)
+        }
     }
 
     @Test("a STATUS-OK sequence is a decimal: digits only, no sign, no leading zero", arguments: [

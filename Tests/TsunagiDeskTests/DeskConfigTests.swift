@@ -19,18 +19,19 @@ struct DeskConfigTests {
         return try WorkerConfig.load(path: path)
     }
 
-    @Test func noTableNoDesk() throws {
-        #expect(try load("").desk == nil)
-    }
-
-    @Test func defaultsAndTheUsersFileBesideTheLedger() throws {
-        let config = try load("[desk]")
+    @Test(arguments: ["", "[desk]"])
+    func onByDefaultOnLoopbackWithTheUsersFileBesideTheLedger(table: String) throws {
+        let config = try load(table)
         let desk = try #require(config.desk)
         #expect(desk.enabled)
         #expect(desk.host == "127.0.0.1")
         #expect(desk.port == 8780)
         #expect(desk.sessionMinutes == 30)
         #expect(desk.usersFile == (config.dataDirectory as NSString).appendingPathComponent("desk-users"))
+    }
+
+    @Test func enabledFalseTurnsItOff() throws {
+        #expect(try load("[desk]\nenabled = false").desk?.enabled == false)
     }
 
     @Test func settingsAndRefusals() throws {

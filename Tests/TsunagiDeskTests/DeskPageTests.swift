@@ -89,7 +89,7 @@ struct DeskPageTests {
             #expect(page.status == .ok)
             #expect(page.headers[.cacheControl] == "no-store")
             let html = String(buffer: page.body)
-            for text in ["山田 太郎", "090-1234-5678", "K-PS-1", "午前中は連絡がつきにくい", "登録番号", "須崎市", "本人の同意"] {
+            for text in ["山田 太郎", "090-1234-5678", "K-PS-1", "午前中は連絡がつきにくい", "登録番号", "須崎市", ">本人<"] {
                 #expect(html.contains(text), "\(text)")
             }
             #expect(html.contains("id=\"answer-accept\""))
@@ -138,20 +138,21 @@ struct DeskPageTests {
             let noReason = try await desk.post("/referrals/PS-1/answer", [("answer", "decline"), ("reason", "  ")])
             #expect(noReason.status == .conflict)
             let html = String(buffer: noReason.body)
-            #expect(html.contains("id=\"decline-reason-error\">理由を書いてください。"))
+            // The same rules and words as the commands (AgencyAnswers), with the desk's hints.
+            #expect(html.contains("id=\"decline-reason-error\">受け入れできないとの回答には理由が必要です。理由を書いてください。"))
             #expect(html.contains("aria-invalid=\"true\""))
 
             let early = try await desk.post("/referrals/PS-1/answer", [("answer", "complete"), ("outcome", "就職")])
             #expect(early.status == .conflict)
-            #expect(String(buffer: early.body).contains("完了にできるのは、受け入れた紹介だけです"))
+            #expect(String(buffer: early.body).contains("PS-1 はまだ受け入れていません。完了の前に「受け入れる」で受け入れてください。"))
 
             let afterDecline = try await desk.post("/referrals/PS-2/answer", [("answer", "accept")])
             #expect(afterDecline.status == .conflict)
-            #expect(String(buffer: afterDecline.body).contains("この紹介は「受け入れできない」のため"))
+            #expect(String(buffer: afterDecline.body).contains("が受け入れできないと回答済みです（定員）。回答は変えられません。"))
 
             let notOurs = try await desk.post("/referrals/PS-1/answer", [("answer", "withdraw"), ("reason", "x")])
             #expect(notOurs.status == .conflict)
-            #expect(String(buffer: notOurs.body).contains("取り下げは、紹介を送った機関だけができます"))
+            #expect(String(buffer: notOurs.body).contains("取り下げは紹介元の"))
 
             let noToken = try await desk.post("/referrals/PS-1/answer", [("answer", "accept")], withToken: false)
             #expect(noToken.status == .forbidden)
@@ -187,7 +188,7 @@ struct DeskPageTests {
             #expect(page.contains("<option value=\"就職\">就職</option>"))
             let wrong = try await desk.post("/referrals/PS-1/answer", [("answer", "complete"), ("outcome", "一般就労")])
             #expect(wrong.status == .conflict)
-            #expect(String(buffer: wrong.body).contains("id=\"complete-outcome-error\">結果は「就職」「修学」「職場体験」から選んでください。"))
+            #expect(String(buffer: wrong.body).contains("id=\"complete-outcome-error\">「一般就労」はこの機関の成果の言葉ではありません。就職、修学、職場体験のどれかを"))
             let right = try await desk.post("/referrals/PS-1/answer", [("answer", "complete"), ("outcome", "就職")])
             #expect(right.status == .seeOther)
             #expect(try fixture.ledger.queuedAnswers().map(\.detail) == ["就職"])
@@ -277,7 +278,7 @@ struct DeskPageTests {
             #expect(sent.status == .ok)
             let html = String(buffer: sent.body)
             #expect(html.contains("SK-1"))
-            #expect(html.contains("到着済み（返事待ち）"))
+            #expect(html.contains("先方に到着（回答待ち）"))
             #expect(html.contains("ルーターが受け付けませんでした:</strong> the destination is not in the registry"))
             let rejected = try await desk.get("/rejected")
             #expect(rejected.status == .ok)

@@ -1,5 +1,6 @@
 import Foundation
 import TsunagiCore
+import TsunagiTools
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,13 +8,10 @@ import Glibc
 /// The agencies' desks in a `RouterHarness` network: turn one on, give it a staff account, wait
 /// until it listens.
 extension RouterHarness {
-    /// Adds a `[desk]` table on `port` to `agency`'s worker config (before the worker starts).
+    /// Puts `agency`'s desk on `port` (before the worker starts); `tsunagi init` gave it another free one.
     public func enableDesk(_ agency: AgencyID, port: Int) throws {
         guard let path = network.workerConfigPaths[agency] else { throw HarnessError("no worker config for \(agency)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\n[desk]\nlisten = \"127.0.0.1:\(port)\"\n".utf8))
+        try NetworkInit.setDesk(in: path, listen: "127.0.0.1:\(port)")
     }
 
     /// `tsunagi-<kind> desk user add NAME` with the password on standard input, as an operator runs it.

@@ -140,7 +140,7 @@ import TsunagiStore
         #expect(accept.isRefusal && accept.sentence.japanese.contains("紹介先の高知ひきこもりピアサポートセンター（本部）が行います"))
         let arrived = try received(ledger, "PS-0040")
         let withdraw = try give(ledger, .withdraw, arrived, "誤送信")
-        #expect(withdraw.isRefusal && withdraw.sentence.japanese.contains("取下げは紹介元"))
+        #expect(withdraw.isRefusal && withdraw.sentence.japanese.contains("取り下げは紹介元"))
         let unknown = try give(ledger, .accept, ReferralID(rawValue: "NO-SUCH")!)
         #expect(unknown.isRefusal && unknown.sentence.japanese.contains("NO-SUCH"))
         #expect(try ledger.queuedAnswers().isEmpty)

@@ -16,6 +16,8 @@ struct HistoryModel: Sendable {
         let at: String
         let state: String
         let actor: String
+        /// The agency's staff member who gave the answer, or empty when the worker named none.
+        let staff: String
         let detail: String
     }
 
@@ -67,7 +69,7 @@ struct HistoryModel: Sendable {
         }
         let events = history.map { event in
             Event(number: event.sequence, at: JapaneseLabels.japanTime(event.at), state: event.state.japaneseLabel,
-                  actor: data.name(event.actor), detail: event.detail ?? "")
+                  actor: data.name(event.actor), staff: event.staff ?? "", detail: event.detail ?? "")
         }
         return HistoryModel(id: routing.id.rawValue, facts: facts, events: events, state: summary.state.japaneseLabel,
                             overdue: overdue)

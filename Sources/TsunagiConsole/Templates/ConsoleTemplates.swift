@@ -66,7 +66,7 @@ enum ConsoleTemplates {
 
     static let history = """
     <div lang="ja">
-    <p>紹介の経路と、いつ・どの機関が何をしたかの記録です。本人の氏名・連絡先などは紹介先の機関だけが見られるため、ここには表示しません。</p>
+    <p>紹介の経路と、いつ・どの機関（の担当者）が何をしたかの記録です。本人の氏名・連絡先などは紹介先の機関だけが見られるため、ここには表示しません。</p>
     {{#overdue}}<p class="alert">この紹介は応答期限を過ぎています。</p>{{/overdue}}
     <h2>紹介の内容</h2>
     <dl class="facts">
@@ -74,9 +74,9 @@ enum ConsoleTemplates {
     {{/facts}}</dl>
     <h2 id="events-title">履歴</h2>
     <table aria-labelledby="events-title">
-    <thead><tr><th scope="col">番号</th><th scope="col">日時</th><th scope="col">状態</th><th scope="col">機関</th><th scope="col">理由・結果</th></tr></thead>
+    <thead><tr><th scope="col">番号</th><th scope="col">日時</th><th scope="col">状態</th><th scope="col">機関</th><th scope="col">担当者</th><th scope="col">理由・結果</th></tr></thead>
     <tbody>
-    {{#events}}<tr><td>{{number}}</td><td>{{at}}</td><td>{{state}}</td><td>{{actor}}</td><td>{{detail}}</td></tr>
+    {{#events}}<tr><td>{{number}}</td><td>{{at}}</td><td>{{state}}</td><td>{{actor}}</td><td>{{staff}}</td><td>{{detail}}</td></tr>
     {{/events}}</tbody>
     </table>
     <p><a href="/">未応答の紹介へ戻る</a></p>

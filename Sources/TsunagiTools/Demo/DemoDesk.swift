@@ -1,23 +1,25 @@
 import Foundation
 import TsunagiCore
+import TsunagiRuntime
 
 /// The desk the demo leaves running when it keeps the network up: one agency's, on the usual port,
 /// with a demo login made by the worker's own `desk user add`.
 extension DemoRun {
-    static let deskPort = 8780
+    static let deskPort = DeskConfig.defaultPort
     static let deskLogin = (user: "demo", password: "tsunagi-demo")
 
     /// The agency whose desk the demo serves.
     var deskAgency: (agency: AgencyID, executable: String) { DemoScenario.workers[0] }
 
-    /// Turns the desk on in that agency's worker config and adds the demo login (before the worker starts).
+    /// Puts that agency's desk on the usual port, turns the other workers' desks off (the demo
+    /// leaves one), and adds the demo login (before the workers start).
     func prepareDesk(_ network: NetworkInit.Result) throws {
         let (agency, executable) = deskAgency
         guard let config = network.workerConfigPaths[agency] else { throw DemoError("init wrote no worker config for \(agency)") }
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: config))
-        try handle.seekToEnd()
-        try handle.write(contentsOf: Data("\n# The staff's web desk (docs/DESK.md).\n[desk]\nlisten = \"127.0.0.1:\(Self.deskPort)\"\n".utf8))
-        try handle.close()
+        for (other, path) in network.workerConfigPaths where other != agency {
+            try NetworkInit.setDesk(in: path, enabled: false)
+        }
+        try NetworkInit.setDesk(in: config, listen: "127.0.0.1:\(Self.deskPort)")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.path(executable, in: options.executableDirectory))
         process.arguments = ["desk", "user", "add", Self.deskLogin.user, "--config", config]

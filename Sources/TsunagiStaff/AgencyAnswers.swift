@@ -7,6 +7,12 @@ import TsunagiStore
 /// the referral as the ledger holds it, so that staff hear at once — on the command line or the
 /// desk — when an answer cannot be given, and nothing is queued or sent then.
 public enum AgencyAnswers {
+    /// Where staff give the answer: a sentence's hint names what they type or press there.
+    public enum Channel: Sendable {
+        case command
+        case desk
+    }
+
     /// What a check (or a give) came to.
     public enum Verdict: Sendable, Equatable {
         /// The answer may be given (`check`) or was queued for the router (`give`).
@@ -28,22 +34,34 @@ public enum AgencyAnswers {
     /// Checks an answer against the referral as the ledger holds it (`found`, nil when the ledger
     /// has no such referral). `outcomes` are the agency kind's words for `complete`.
     public static func check(_ transition: Transition, id: ReferralID, detail: String?, found: LedgerCase?,
-                             outcomes: [String], names: AgencyNames) -> Verdict {
+                             outcomes: [String], names: AgencyNames, channel: Channel = .command) -> Verdict {
         let detail = typed(transition, detail)
+        let desk = channel == .desk
         if transition.requiresDetail, (detail ?? "").isEmpty {
-            return .refused(transition == .complete
-                ? StaffSentence("完了には成果が必要です（--outcome \(outcomes.joined(separator: " / "))）。",
-                                "complete needs an outcome (--outcome \(outcomes.joined(separator: " / "))).")
-                : StaffSentence("\(StaffWords.action(transition).japanese)には理由が必要です（--reason …）。",
-                                "\(transition.rawValue) needs a reason (--reason …)."))
+            if transition == .complete {
+                return .refused(desk
+                    ? StaffSentence("完了には成果が必要です。\(outcomes.joined(separator: "、"))から選んでください。",
+                                    "Completing needs an outcome: choose one of \(outcomes.joined(separator: ", ")).")
+                    : StaffSentence("完了には成果が必要です（--outcome \(outcomes.joined(separator: " / "))）。",
+                                    "complete needs an outcome (--outcome \(outcomes.joined(separator: " / ")))."))
+            }
+            return .refused(StaffSentence("\(StaffWords.action(transition).japanese)には理由が必要です\(desk ? "。理由を書いてください。" : "（--reason …）。")",
+                                          "\(transition.rawValue) needs a reason\(desk ? ": write one." : " (--reason …)."))"))
+        }
+        if let detail, detail.utf8.count > Limits.detailBytes {
+            return .refused(StaffSentence("\(transition == .complete ? "成果" : "理由")は 2,048 バイト（全角でおよそ 680 文字）以内にしてください。",
+                                          "Keep the \(transition == .complete ? "outcome" : "reason") within 2,048 bytes."))
         }
         if transition == .complete, let detail, !outcomes.contains(detail) {
             return .refused(StaffSentence(
-                "「\(detail)」はこの機関の成果の言葉ではありません。\(outcomes.joined(separator: "、"))のどれかを書いてください。",
+                "「\(detail)」はこの機関の成果の言葉ではありません。\(outcomes.joined(separator: "、"))のどれかを\(desk ? "選んで" : "書いて")ください。",
                 "'\(detail)' is not an outcome of this agency: use one of \(outcomes.joined(separator: ", "))."))
         }
         guard let found else {
-            return .refused(StaffSentence(
+            return .refused(desk
+                ? StaffSentence("\(id) という紹介はこの機関の台帳にありません。受信一覧か送信済みから開いてください。",
+                                "There is no referral \(id) in this agency's ledger: open it from the inbox or the sent list.")
+                : StaffSentence(
                 "\(id) という紹介はこの機関の受信箱にも送信済みにもありません。inbox / sent で番号を確かめてください。",
                 "there is no referral \(id) in this agency's inbox or sent list: check the id with 'inbox' or 'sent'."))
         }
@@ -53,11 +71,11 @@ public enum AgencyAnswers {
         guard entry.direction == mine else {
             if transition == .withdraw {
                 return .refused(StaffSentence(
-                    "\(id) は\(names.japanese(routing.from))から届いた紹介です。取下げは紹介元の\(names.japanese(routing.from))だけができます（こちらは accept / decline / complete）。",
+                    "\(id) は\(names.japanese(routing.from))から届いた紹介です。取り下げは紹介元の\(names.japanese(routing.from))だけができます\(desk ? "。" : "（こちらは accept / decline / complete）。")",
                     "\(id) came from \(names.english(routing.from)): only the sender can withdraw it (here: accept, decline or complete)."))
             }
             return .refused(StaffSentence(
-                "\(id) はこの機関が\(names.japanese(routing.to))へ送った紹介です。受け入れ・辞退・完了は紹介先の\(names.japanese(routing.to))が行います（こちらは withdraw だけ）。",
+                "\(id) はこの機関が\(names.japanese(routing.to))へ送った紹介です。受け入れ・受け入れできないとの回答・完了は紹介先の\(names.japanese(routing.to))が行います\(desk ? "。" : "（こちらは withdraw だけ）。")",
                 "\(id) was sent by this agency to \(names.english(routing.to)): only the destination accepts, declines or completes it (here: withdraw)."))
         }
         if let refusal = entry.refusal {
@@ -97,7 +115,7 @@ public enum AgencyAnswers {
             }
         }
         if transition.allowedFrom.contains(state) {
-            return .queued(queuedSentence(transition, id: id, detail: detail))
+            return .queued(queuedSentence(transition, id: id, detail: detail, channel: channel))
         }
         switch state {
         case .undeliverable:
@@ -106,7 +124,7 @@ public enum AgencyAnswers {
                 "\(id) could not be opened: it waits for the sender to seal it again and resend it; answer once it arrives."))
         case .submitted, .delivered:
             return .refused(StaffSentence(
-                "\(id) はまだ受け入れていません。完了の前に accept で受け入れてください。",
+                "\(id) はまだ受け入れていません。完了の前に\(desk ? "「受け入れる」" : " accept ")で受け入れてください。",
                 "\(id) has not been accepted yet: accept it before completing it."))
         case .declined where transition == .withdraw:
             return .refused(StaffSentence(
@@ -134,19 +152,38 @@ public enum AgencyAnswers {
                 "\(id) was accepted on \(day.english) by \(whoEn)\(waitingEn); an accepted referral cannot be withdrawn: talk to the destination."))
         case .accepted:
             return .refused(StaffSentence(
-                "\(id) は\(day.japanese)に受け入れ済みです\(waiting)。辞退はできません。支援が終わったら complete で成果を記録してください。",
+                "\(id) は\(day.japanese)に受け入れ済みです\(waiting)。受け入れできないとの回答はできません。支援が終わったら\(desk ? "「完了」" : " complete ")で成果を記録してください。",
                 "\(id) was accepted on \(day.english)\(waitingEn); it cannot be declined now: complete it with an outcome when done."))
         }
     }
 
+    /// The answers to offer for the referral as it stands: those `check` would queue.
+    public static func allowed(for found: LedgerCase, outcomes: [String], names: AgencyNames) -> [Transition] {
+        let candidates: [Transition] = found.entry.direction == .received ? [.accept, .decline, .complete] : [.withdraw]
+        return candidates.filter { transition in
+            let sample = transition == .complete ? outcomes.first : (transition.requiresDetail ? "-" : nil)
+            if case .queued = check(transition, id: found.entry.referral.id, detail: sample, found: found, outcomes: outcomes,
+                                    names: names, channel: .desk) { return true }
+            return false
+        }
+    }
+
     /// Checks the answer and, when it may be given, queues it for the daemon in the same ledger
-    /// transaction (so no other answer slips in between).
-    public static func give(_ transition: Transition, id: ReferralID, detail: String?, ledger: AgencyLedger,
-                            outcomes: [String], names: AgencyNames) throws -> Verdict {
+    /// transaction (so no other answer slips in between). `staff` names the staff member who gave
+    /// it (the desk's login, or `--staff`); it goes with the answer into both audit trails.
+    public static func give(_ transition: Transition, id: ReferralID, detail: String?, staff: String? = nil,
+                            ledger: AgencyLedger, outcomes: [String], names: AgencyNames,
+                            channel: Channel = .command) throws -> Verdict {
         let trimmed = typed(transition, detail)
+        let staff = staff?.trimmingCharacters(in: .whitespacesAndNewlines)
+        if let staff, let problem = StaffName.problem(staff) {
+            return .refused(problem.code == .tooLarge
+                ? StaffSentence("担当者名が長すぎます（\(Limits.staffBytes) バイトまで）。", "The staff name is too long (at most \(Limits.staffBytes) bytes).")
+                : StaffSentence("担当者名が空か、使えない文字（改行など）を含んでいます。", "The staff name is blank or contains a control character (a line break, …)."))
+        }
         var verdict: Verdict?
-        let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed) { found -> Verdict? in
-            let checked = check(transition, id: id, detail: trimmed, found: found, outcomes: outcomes, names: names)
+        let stop = try ledger.queueAnswer(transition, for: id, detail: trimmed, staff: staff) { found -> Verdict? in
+            let checked = check(transition, id: id, detail: trimmed, found: found, outcomes: outcomes, names: names, channel: channel)
             verdict = checked
             if case .queued = checked { return nil }
             return checked
@@ -167,9 +204,15 @@ public enum AgencyAnswers {
         ReferralID(rawValue: text.trimmingCharacters(in: .whitespacesAndNewlines).precomposedStringWithCompatibilityMapping)
     }
 
-    static func queuedSentence(_ transition: Transition, id: ReferralID, detail: String?) -> StaffSentence {
+    public static func queuedSentence(_ transition: Transition, id: ReferralID, detail: String?,
+                                      channel: Channel = .command) -> StaffSentence {
         let action = StaffWords.action(transition)
         let what = detail.map { "（\($0)）" } ?? ""
+        if channel == .desk {
+            return StaffSentence(
+                "\(action.japanese)\(what)を記録しました。ルーターへ送ります（つながっていないときは、つながり次第送ります）。",
+                "\(action.english.prefix(1).uppercased() + action.english.dropFirst())\(detail.map { " (\($0))" } ?? "") is recorded; the worker sends it to the router (at once, or as soon as it is connected).")
+        }
         return StaffSentence(
             "\(id) の\(action.japanese)\(what)を記録しました。ワーカーがルーターへ送ります（今すぐ、またはつながりしだい）。status で届いたか確かめられます。",
             "\(id): \(action.english)\(detail.map { " (\($0))" } ?? "") recorded; the worker sends it to the router (now, or as soon as it is reachable). 'status' shows whether it arrived.")

@@ -13,11 +13,23 @@ public enum StaffWords {
     public static func action(_ transition: Transition) -> Pair {
         switch transition {
         case .accept: Pair(japanese: "受け入れ", english: "acceptance")
-        case .decline: Pair(japanese: "辞退", english: "decline")
+        case .decline: Pair(japanese: "受け入れできないとの回答", english: "decline")
         case .complete: Pair(japanese: "完了", english: "completion")
-        case .withdraw: Pair(japanese: "取下げ", english: "withdrawal")
+        case .withdraw: Pair(japanese: "取り下げ", english: "withdrawal")
         case .confirmDelivery: Pair(japanese: "受領確認", english: "delivery confirmation")
         case .undeliverable: Pair(japanese: "開封不能の報告", english: "undeliverable report")
+        }
+    }
+
+    /// The answer as staff choose it (the desk's buttons): the prefecture's words.
+    public static func answer(_ transition: Transition) -> Pair {
+        switch transition {
+        case .accept: Pair(japanese: "受け入れる", english: "Accept")
+        case .decline: Pair(japanese: "受け入れできない", english: "Decline")
+        case .complete: Pair(japanese: "完了", english: "Complete")
+        case .withdraw: Pair(japanese: "取り下げる", english: "Withdraw")
+        case .confirmDelivery: Pair(japanese: "受け取り確認", english: "Confirm delivery")
+        case .undeliverable: Pair(japanese: "開封できないと報告", english: "Report as undeliverable")
         }
     }
 
@@ -27,9 +39,9 @@ public enum StaffWords {
         case .submitted: Pair(japanese: "ルーターが受け付け済みです", english: "submitted")
         case .delivered: Pair(japanese: "先方に届いています", english: "delivered")
         case .accepted: Pair(japanese: "受け入れ済みです", english: "accepted")
-        case .declined: Pair(japanese: "辞退済みです", english: "declined")
+        case .declined: Pair(japanese: "受け入れできないと回答済みです", english: "declined")
         case .completed: Pair(japanese: "完了済みです", english: "completed")
-        case .withdrawn: Pair(japanese: "取下げ済みです", english: "withdrawn")
+        case .withdrawn: Pair(japanese: "取り下げ済みです", english: "withdrawn")
         case .undeliverable: Pair(japanese: "本人情報を開封できなかったと報告済みです", english: "reported as undeliverable")
         }
     }
@@ -41,9 +53,9 @@ public enum StaffWords {
         case (.submitted, .received), (.delivered, .received): Pair(japanese: "未回答", english: "awaiting your answer")
         case (.delivered, .sent): Pair(japanese: "先方に到着（回答待ち）", english: "delivered, awaiting the answer")
         case (.accepted, _): Pair(japanese: "受け入れ", english: "accepted")
-        case (.declined, _): Pair(japanese: "辞退", english: "declined")
+        case (.declined, _): Pair(japanese: "受け入れできない", english: "declined")
         case (.completed, _): Pair(japanese: "完了", english: "completed")
-        case (.withdrawn, _): Pair(japanese: "取下げ", english: "withdrawn")
+        case (.withdrawn, _): Pair(japanese: "取り下げ", english: "withdrawn")
         case (.undeliverable, .sent): Pair(japanese: "開封不能（封緘し直して再送します）", english: "undeliverable: being sealed again and resent")
         case (.undeliverable, .received): Pair(japanese: "開封不能（送信元の再送待ち）", english: "undeliverable: awaiting the sender's resend")
         }
@@ -85,21 +97,6 @@ public enum StaffWords {
         case .guardian: Pair(japanese: "保護者", english: "a guardian")
         case .supportMeeting: Pair(japanese: "支援会議", english: "a support meeting")
         case .vitalInterest: Pair(japanese: "生命・身体の保護", english: "protection of life or body")
-        }
-    }
-
-    /// The personal part's keys, as the CSV headings call them.
-    public static func personalKey(_ key: String, profile: AgencyProfile, _ language: StaffLanguage) -> String {
-        guard language == .ja else { return key.replacingOccurrences(of: "_", with: " ") }
-        switch key {
-        case "name": return "氏名"
-        case "contact": return "連絡先"
-        case "case_number": return "紹介元の番号"
-        case "note": return "備考"
-        case "channel": return "相談経路"
-        case "track": return "支援コース"
-        case "program": return "利用区分"
-        default: return profile.personalColumns.first { $0.key == key }?.heading ?? key
         }
     }
 
