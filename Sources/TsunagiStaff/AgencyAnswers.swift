@@ -233,10 +233,6 @@ public struct AgencyNames: Sendable {
     public func english(_ id: AgencyID) -> String { names[id].map { "\($0) (\(id))" } ?? id.rawValue }
     public func name(_ id: AgencyID, _ language: StaffLanguage) -> String { language == .ja ? japanese(id) : english(id) }
 
-    /// The name with the id, where a line has room for both: the registry's name, or the kind's
-    /// Japanese word when the registry does not know the agency (`若者サポートステーション（saposute.x）`).
-    public func labelled(_ id: AgencyID, _ language: StaffLanguage) -> String {
-        guard let name = names[id] ?? AgencyProfile.all.first(where: { $0.kind == id.kind })?.japaneseName else { return id.rawValue }
-        return language.pick("\(name)（\(id)）", "\(name) (\(id))")
-    }
+    /// The registry's name, if it knows the agency.
+    public func registered(_ id: AgencyID) -> String? { names[id] }
 }

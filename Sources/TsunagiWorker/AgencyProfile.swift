@@ -59,3 +59,12 @@ public struct ProfileColumn: Sendable, Hashable {
         self.allowedValues = allowedValues
     }
 }
+
+extension AgencyNames {
+    /// The name with the id, where a line has room for both: the registry's name, or the kind's
+    /// Japanese word when the registry does not know the agency (`若者サポートステーション（saposute.x）`).
+    public func labelled(_ id: AgencyID, _ language: StaffLanguage) -> String {
+        guard let name = registered(id) ?? AgencyProfile.all.first(where: { $0.kind == id.kind })?.japaneseName else { return id.rawValue }
+        return language.pick("\(name)（\(id)）", "\(name) (\(id))")
+    }
+}
