@@ -39,6 +39,7 @@ enum RoutingFastDecoder {
         // A routing document has a dozen members: matching each key once by a switch, with a bit
         // per key for duplicates, costs a fraction of hashing them all into a dictionary.
         var seen: UInt16 = 0
+        var uniqueChecked = false
         var id: ReferralID?, from: AgencyID?, to: AgencyID?, createdAt: String?, needValues: [Value]?
         var ageBand: AgeBand?, sex: Sex?, municipality: String?, consentFields: [(String, Value)]?
         var dueDate: CivilDate?
@@ -82,8 +83,10 @@ enum RoutingFastDecoder {
                 }
                 bit = 1 << 9
             default:
-                // Unknown members are ignored, as JSONDecoder ignores them, but never twice.
-                guard unique(fields) != nil else { return nil }
+                // Unknown members are ignored, as JSONDecoder ignores them, but never twice. One
+                // check of the whole object, however many unknown members it has.
+                guard uniqueChecked || unique(fields) != nil else { return nil }
+                uniqueChecked = true
                 continue
             }
             guard seen & bit == 0 else { return nil }
@@ -105,6 +108,7 @@ enum RoutingFastDecoder {
     private static func consent(_ fields: [(String, Value)]) -> Consent? {
         var seen: UInt8 = 0
         var basis: ConsentBasis?, obtainedOn: CivilDate?, recordedBy: String?
+        var uniqueChecked = false
         for (key, value) in fields {
             let bit: UInt8
             switch key {
@@ -118,7 +122,8 @@ enum RoutingFastDecoder {
                 guard case .string(let text) = value else { return nil }
                 recordedBy = text; bit = 1 << 2
             default:
-                guard unique(fields) != nil else { return nil }
+                guard uniqueChecked || unique(fields) != nil else { return nil }
+                uniqueChecked = true
                 continue
             }
             guard seen & bit == 0 else { return nil }

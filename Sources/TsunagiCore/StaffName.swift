@@ -3,7 +3,7 @@
 /// agency, never personal data of the person handed off.
 public enum StaffName {
     /// Why `name` cannot go on the wire; nil when it can. Not blank, at most `Limits.staffBytes`
-    /// bytes of UTF-8, no control characters (a name is printed on terminals and pages).
+    /// bytes of UTF-8, no control or invisible format characters (a name is printed on terminals and pages).
     public static func problem(_ name: String) -> ProtocolError? {
         if name.utf8.count > Limits.staffBytes {
             return ProtocolError(.tooLarge, "the staff name is \(name.utf8.count) bytes; at most \(Limits.staffBytes) are allowed")
@@ -11,10 +11,21 @@ public enum StaffName {
         if name.isBlank {
             return ProtocolError(.badFrames, "the staff frame is blank: leave it out when no staff member is named")
         }
-        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        if name.unicodeScalars.contains(where: isControl) {
             return ProtocolError(.badFrames, "the staff name contains a control character")
         }
         return nil
+    }
+
+    /// C0 and C1 controls (U+009B starts a terminal escape), line and paragraph separators, and
+    /// invisible format characters such as bidi overrides; the zero-width joiner stays, as names
+    /// written with emoji sequences need it.
+    private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.properties.generalCategory {
+        case .control, .lineSeparator, .paragraphSeparator: return true
+        case .format: return scalar != "\u{200D}"
+        default: return false
+        }
     }
 
     /// The staff frame of a received answer, checked.

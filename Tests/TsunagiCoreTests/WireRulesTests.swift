@@ -116,6 +116,8 @@ struct WireRulesTests {
         ("WITHDRAW", ["ps-1", "本人の希望"], String(repeating: "a", count: 257), .tooLarge),
         ("ACCEPT", ["ps-1"], "", .badFrames), ("ACCEPT", ["ps-1"], " \u{3000}", .badFrames),
         ("DECLINE", ["ps-1", "定員"], "田中\n", .badFrames), ("DECLINE", ["ps-1", "定員"], "a\u{7F}", .badFrames),
+        ("ACCEPT", ["ps-1"], "a\u{9B}31m", .badFrames), ("ACCEPT", ["ps-1"], "田中\u{202E}", .badFrames),
+        ("ACCEPT", ["ps-1"], "a\u{2028}b", .badFrames), ("ACCEPT", ["ps-1"], "👩\u{200D}💼 山田", nil),
         ("RECEIVED", ["ps-1"], "tanaka", .badFrames), ("UNDELIVERABLE", ["ps-1", "433 cannot-open"], "tanaka", .badFrames),
     ] as [(String, [String], String, ErrorCode?)])
     func staffFrame(_ command: String, _ body: [String], _ staff: String, _ expected: ErrorCode?) throws {
