@@ -111,8 +111,10 @@ struct ReferralPage {
             facts.append(["label": language.pick("返事の期限（紹介元の指定）", "Answer due (set by the sender)"), "value": DeskTime.day(due)])
         }
         if let refusal = entry.refusal {
+            // The code's sentence in the staff's language; the router's own (English) sentence only in English.
+            let words = StaffWords.routerRefusal(code: entry.refusalCode, sentence: refusal, language.staff)
             facts.append(["label": language.pick("ルーターの判断", "The router's answer"),
-                          "value": language.pick("受け付けられませんでした: \(refusal)", "Refused: \(refusal)")])
+                          "value": language.pick("受け付けられませんでした: \(words)", "Refused: \(words)")])
         }
         var values: [String: Any] = [
             "csrf": context.session?.csrfToken ?? "",
@@ -178,8 +180,8 @@ struct ReferralPage {
         }
         let refusals = (try? environment.ledger.refusedAnswers(for: id)) ?? []
         values["refusals"] = refusals.map {
-            language.pick("ルーターが「\(StaffWords.answer($0.transition).japanese)」を受け付けませんでした: \($0.sentence)",
-                          "The router refused '\(StaffWords.answer($0.transition).english)': \($0.sentence)")
+            language.pick("ルーターが「\(StaffWords.answer($0.transition).japanese)」を受け付けませんでした: \(StaffWords.routerRefusal(code: $0.code, sentence: $0.sentence, .ja))",
+                          "The router refused '\(StaffWords.answer($0.transition).english)': \(StaffWords.routerRefusal(code: $0.code, sentence: $0.sentence, .en))")
         }
         let events = (try? environment.ledger.events(for: id)) ?? []
         values["history"] = events.map { event -> [String: String] in

@@ -41,7 +41,7 @@ struct SentPages {
                     "refused": entry.refusal != nil, "refusedLabel": language.pick("ルーターが受け付けませんでした:", "Refused by the router:"),
                 ]
                 if let refusal = entry.refusal {
-                    line["state"] = refusal
+                    line["state"] = StaffWords.routerRefusal(code: entry.refusalCode, sentence: refusal, language.staff)
                 } else {
                     var state = StaffWords.state(entry.state, .sent).text(language.staff)
                     if !entry.acknowledged { state += language.pick("（ルーターの受付待ち）", " (waiting for the router)") }

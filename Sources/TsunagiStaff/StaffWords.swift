@@ -120,7 +120,7 @@ public enum StaffWords {
                 return "\(sentence)（\(codeText)）。"
             }
             // A refusal recorded without its code: its sentence is the router's English.
-            return sentence == nil ? meaning.japanese : "理由は英語でだけ記録されています（--lang en で表示できます）。"
+            return sentence == nil ? meaning.japanese : "理由は英語でだけ記録されています（英語の表示で読めます: コマンドは --lang en、デスクは画面の「English」から）。"
         case .en:
             let detail = [codeText, sentence].compactMap { $0 }.joined(separator: ": ")
             return detail.isEmpty ? meaning.english : "\(meaning.english) (\(detail))"

@@ -169,15 +169,17 @@ extension AgencyLedger {
     private func sentEntries(sql clause: String, arguments: StatementArguments) throws -> [LedgerReferral] {
         try pool.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.source_file,
+                SELECT s.routing, s.personal, s.state, s.state_at, s.detail, s.acknowledged, s.refusal, s.refusal_code, s.source_file,
                        (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
                 FROM sent_referral s \(clause)
                 """, arguments: arguments).map { row in
-                LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
-                               state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
-                               detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
-                               sourceFile: row["source_file"],
-                               queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+                var entry = LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
+                                           state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                                           detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
+                                           sourceFile: row["source_file"],
+                                           queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
+                entry.refusalCode = row["refusal_code"]
+                return entry
             }
         }
     }
@@ -196,13 +198,13 @@ extension AgencyLedger {
         }
     }
 
-    /// The router's sentences for this referral's answers it refused, newest first.
-    public func refusedAnswers(for id: ReferralID) throws -> [(transition: Transition, sentence: String)] {
+    /// The router's refusals of this referral's answers (its code and sentence), newest first.
+    public func refusedAnswers(for id: ReferralID) throws -> [(transition: Transition, code: Int?, sentence: String)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT action, error FROM answer WHERE referral_id = ? AND status = 'refused' ORDER BY answered_at DESC",
+            try Row.fetchAll(db, sql: "SELECT action, error, error_code FROM answer WHERE referral_id = ? AND status = 'refused' ORDER BY answered_at DESC",
                              arguments: [id.rawValue]).compactMap { row in
                 guard let transition = Transition(rawValue: row["action"]) else { return nil }
-                return (transition, row["error"] ?? "")
+                return (transition, row["error_code"], row["error"] ?? "")
             }
         }
     }

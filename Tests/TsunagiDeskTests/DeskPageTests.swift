@@ -127,6 +127,25 @@ struct DeskPageTests {
         }
     }
 
+    @Test func aReferralTheRouterRefusedReadsInTheStaffsLanguage() async throws {
+        let fixture = try DeskFixture()
+        try fixture.send("SK-R1")
+        let english = "the destination saposute.nowhere is not in the registry"
+        try fixture.ledger.markRefused(ReferralID(rawValue: "SK-R1")!, sentence: english, code: ErrorCode.unknownAgency.rawValue)
+        try await fixture.application().test(.router) { client in
+            var desk = DeskClient(client)
+            _ = try await desk.logIn()
+            for path in ["/sent", "/referrals/SK-R1"] {
+                let html = String(buffer: try await desk.get(path).body)
+                // The code's Japanese sentence, then the code.
+                #expect(html.contains(String(ErrorCode.unknownAgency.japaneseSentence.dropLast()) + "（406 unknown-agency）"), "\(path)")
+                #expect(!html.contains(english), "\(path): the router's English sentence on a Japanese page")
+            }
+            let inEnglish = String(buffer: try await desk.get("/referrals/SK-R1?lang=en").body)
+            #expect(inEnglish.contains(english))
+        }
+    }
+
     @Test func refusedAnswersSayWhyAndChangeNothing() async throws {
         let fixture = try DeskFixture()
         try fixture.receive("PS-1", name: "山田 太郎")
@@ -279,7 +298,9 @@ struct DeskPageTests {
             let html = String(buffer: sent.body)
             #expect(html.contains("SK-1"))
             #expect(html.contains("先方に到着（回答待ち）"))
-            #expect(html.contains("ルーターが受け付けませんでした:</strong> the destination is not in the registry"))
+            // Recorded without its code, the router's English sentence is not put on a Japanese page.
+            #expect(html.contains("ルーターが受け付けませんでした:</strong> 理由は英語でだけ記録されています"))
+            #expect(!html.contains("the destination is not in the registry"))
             let rejected = try await desk.get("/rejected")
             #expect(rejected.status == .ok)
             let rejectedHTML = String(buffer: rejected.body)
