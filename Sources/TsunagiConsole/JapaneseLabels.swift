@@ -18,7 +18,7 @@ enum JapaneseLabels {
         case .mentalHealth: "精神保健"
         case .familySupport: "家族支援"
         case .livingSupport: "生活支援"
-        case .schooling: "就学"
+        case .schooling: "修学"
         case .other: "その他"
         }
     }
