@@ -11,7 +11,7 @@ import sys
 import time
 
 from selenium import webdriver
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -57,6 +57,15 @@ def text():
     return driver.find_element(By.TAG_NAME, "body").text
 
 
+def page_says(words):
+    """Whether the page comes to show `words`: after a click the next page may not be there yet."""
+    try:
+        wait.until(lambda d: words in text())
+        return True
+    except TimeoutException:
+        return False
+
+
 def log_in(user, password):
     driver.get(base + "/login")
     driver.find_element(By.ID, "username").clear()
@@ -76,7 +85,7 @@ def drop(document, name, outbox):
 try:
     # A wrong password is refused, with the sentence next to the field.
     log_in(args["user"], "not the password")
-    check("利用者名またはパスワードが違います" in text(), "a wrong password was not refused on the page")
+    check(page_says("利用者名またはパスワードが違います"), "a wrong password was not refused on the page")
     check(driver.find_element(By.ID, "password").get_attribute("aria-invalid") == "true", "the error is not tied to the field")
     seen["wrong_password_refused"] = True
     shot("login")
