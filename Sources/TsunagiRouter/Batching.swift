@@ -39,9 +39,12 @@ extension RouterLoop {
         }
     }
 
-    /// Hands the open batch to the store when no commit is under way: one transaction, one fsync.
-    mutating func startCommitIfIdle() {
+    /// Hands the open batch to the store when no commit is under way and the batch is ready (see
+    /// `Gathering`), or at once with `force`: one transaction, one fsync.
+    mutating func startCommitIfIdle(now: ContinuousClock.Instant, force: Bool = false) {
         guard committing == nil, !openBatch.isEmpty, router.failure == nil else { return }
+        guard force || gathering.isReady(count: openBatch.count, maxBatch: router.config.maxBatch, at: now) else { return }
+        gathering.handedOver()
         let batch = openBatch
         openBatch = []
         committing = batch
@@ -57,6 +60,7 @@ extension RouterLoop {
         let now = clock()
         switch results {
         case .success(let results):
+            gathering.answered(batch.count { !$0.isOwn })
             for (waiting, result) in zip(batch, results) {
                 if let reply = afterCommit(result, request: waiting.request, agency: waiting.agency, socket: socket, now: now) {
                     answer(reply, to: waiting.routingID, agency: waiting.agency, socket: socket)

@@ -52,6 +52,8 @@ struct RouterLoop {
     var committing: [Waiting]?
     /// Where the writer thread leaves a finished commit's results for this thread.
     let commitResults = CommitMailbox()
+    /// When the open batch goes to an idle writer.
+    var gathering = Gathering()
 
     /// Runs the loop until the router is asked to stop (or stops itself after a store failure):
     /// each turn takes in what arrived, hands a batch to the store, answers a finished one, and
@@ -62,14 +64,14 @@ struct RouterLoop {
         poller.register(fileDescriptor: commitResults.wakeSignal.fileDescriptor, for: .readable)
         while !router.stopRequested {
             do {
-                _ = try poller.poll(timeoutMilliseconds: 100)
+                _ = try poller.poll(timeoutMilliseconds: pollTimeoutMilliseconds())
                 commitResults.wakeSignal.clear()
                 if router.registryVersion != registryVersion { dropRevokedLinks() }
                 if let results = commitResults.take() { finishCommit(results, socket: socket) }
                 // A full batch waiting on a commit leaves further messages queued in libzmq.
                 if openBatch.count < router.config.maxBatch { try takeIn(socket) }
-                startCommitIfIdle()
                 let now = clock()
+                startCommitIfIdle(now: now)
                 if now >= nextHousekeeping {
                     readConnectionEvents(monitor)
                     housekeeping(socket, now: now)
@@ -89,13 +91,20 @@ struct RouterLoop {
                 openBatch = []
                 if committing == nil { break }
             }
-            startCommitIfIdle()
+            startCommitIfIdle(now: clock(), force: true)
             guard let results = commitResults.wait(timeout: .seconds(30)) else {
                 logger.error("the store did not finish its last commit in time")
                 break
             }
             finishCommit(results, socket: socket)
         }
+    }
+
+    /// Up to 100 ms, less while an idle writer waits for the open batch to fill.
+    func pollTimeoutMilliseconds() -> Int {
+        guard committing == nil, let deadline = gathering.deadline else { return 100 }
+        let left = (deadline - clock()) / .milliseconds(1)
+        return min(100, max(0, Int(left.rounded(.up))))
     }
 
     /// Redelivers what was not confirmed in time, refills windows from the store, forgets silent

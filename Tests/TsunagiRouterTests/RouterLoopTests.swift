@@ -150,6 +150,59 @@ struct RouterLoopTests {
     }
 }
 
+extension RouterLoopTests {
+    @Test("an idle writer waits for as many requests as the last commit answered, at most 2 ms; a lone request goes at once")
+    func batchesGatherTheRoundThatComesBack() throws {
+        let fixture = try LoopFixture()
+        let sender = try fixture.worker("peer-support.kochi")
+        var loop = fixture.loop()
+        let start = fixture.clock.now
+        var made = 0
+        func submits(_ count: Int) -> [StoreRequest] {
+            (0..<count).map { _ in
+                made += 1
+                return .submit(SampleReferral.make(id: "gather-\(made)", from: "peer-support.kochi", to: "saposute.kochi"),
+                               dueDay: CivilDate("2026-12-10")!)
+            }
+        }
+
+        // Nothing answered yet: the first request goes to the writer at once.
+        fixture.gather(&loop, submits(1), from: sender)
+        loop.startCommitIfIdle(now: start)
+        #expect(loop.committing?.count == 1)
+        try fixture.finishCommit(&loop)
+
+        // Three answered: one request waits for the other two, just short of the window …
+        try fixture.commit(&loop, submits(3), from: sender)
+        fixture.gather(&loop, submits(1), from: sender)
+        loop.startCommitIfIdle(now: start)
+        loop.startCommitIfIdle(now: start + .microseconds(1_900))
+        #expect(loop.committing == nil)
+        fixture.gather(&loop, submits(2), from: sender)
+        loop.startCommitIfIdle(now: start + .microseconds(1_900))
+        #expect(loop.committing?.count == 3)
+        try fixture.finishCommit(&loop)
+
+        // … or goes alone when the window has passed.
+        let later = start + .seconds(1)
+        fixture.gather(&loop, submits(1), from: sender)
+        loop.startCommitIfIdle(now: later)
+        #expect(loop.committing == nil)
+        loop.startCommitIfIdle(now: later + Gathering.window)
+        #expect(loop.committing?.count == 1)
+        try fixture.finishCommit(&loop)
+
+        // One answered: low load again, and the next lone request goes at once.
+        fixture.gather(&loop, submits(1), from: sender)
+        loop.startCommitIfIdle(now: later + .seconds(1))
+        #expect(loop.committing?.count == 1)
+        try fixture.finishCommit(&loop)
+
+        let answered = try fixture.received(sender).filter { if case .submitted = $0 { true } else { false } }
+        #expect(answered.count == made)
+    }
+}
+
 /// A clock a test moves by hand.
 final class ManualClock: Sendable {
     private let current = Mutex(ContinuousClock.now)
@@ -220,12 +273,23 @@ final class LoopFixture {
 
     /// Runs requests through the loop's own batch path: gathered, committed, answered.
     func commit(_ loop: inout RouterLoop, _ requests: [StoreRequest], from agency: String) throws {
+        gather(&loop, requests, from: agency)
+        loop.startCommitIfIdle(now: clock.now, force: true)
+        try finishCommit(&loop)
+    }
+
+    /// Puts requests into the loop's open batch, as if they had just arrived from the agency.
+    func gather(_ loop: inout RouterLoop, _ requests: [StoreRequest], from agency: String) {
         for request in requests {
             let (command, referral) = RouterLoop.describe(request)
             loop.openBatch.append(.init(routingID: Array(agency.utf8), agency: AgencyID(rawValue: agency)!,
                                         request: request, command: command, referral: referral))
         }
-        loop.startCommitIfIdle()
+    }
+
+    /// Waits for the commit under way and answers it.
+    func finishCommit(_ loop: inout RouterLoop) throws {
+        guard loop.committing != nil else { throw HarnessError("no commit is under way") }
         guard let results = loop.commitResults.wait(timeout: .seconds(10)) else { throw HarnessError("the commit did not finish") }
         loop.finishCommit(results, socket: routerSocket)
     }
