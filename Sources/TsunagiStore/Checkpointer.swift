@@ -8,6 +8,8 @@ import Synchronization
 final class Checkpointer: Sendable {
     private let stopping = Mutex(false)
     private let finished = DispatchSemaphore(value: 0)
+    /// The WAL's length in frames at the last checkpoint, for the writer to see it growing.
+    let walFrames = Atomic<Int>(0)
 
     init(path: String, interval: Duration = .milliseconds(500)) throws {
         var configuration = Configuration()
@@ -18,7 +20,9 @@ final class Checkpointer: Sendable {
             defer { finished.signal() }
             while !stopping.withLock({ $0 }) {
                 // PASSIVE never waits for readers or the writer: it copies what it can.
-                _ = try? connection.writeWithoutTransaction { try $0.checkpoint(.passive) }
+                if let (frames, _) = try? connection.writeWithoutTransaction({ try $0.checkpoint(.passive) }) {
+                    walFrames.store(frames, ordering: .relaxed)
+                }
                 Thread.sleep(forTimeInterval: Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18)
             }
             try? connection.close()

@@ -50,9 +50,19 @@ public final class RouterStore: Sendable {
     /// written through this pool, since its view of the files may no longer match the disk.
     private let writesStopped = Mutex<StoreError?>(nil)
 
+    /// The WAL's size past which the writer copies what is left of it between two batches, so
+    /// that the next commit starts it again from the beginning.
+    let walRewindBytes: Int
+
     /// Opens (creating with owner-only permissions when new) and migrates the store.
-    public init(path: String) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, walRewindBytes: 32 << 20)
+    }
+
+    /// Opens the store, with the WAL's rewind size given (tests make it small).
+    init(path: String, walRewindBytes: Int) throws {
         self.path = path
+        self.walRewindBytes = walRewindBytes
         let directory = (path as NSString).deletingLastPathComponent
         try StoreFiles.prepareDirectory(directory.isEmpty ? "." : directory)
         var configuration = Configuration()
@@ -75,6 +85,9 @@ public final class RouterStore: Sendable {
             try db.execute(sql: "PRAGMA synchronous = FULL")
             // The checkpointer below moves the WAL into the file; commits never do it themselves.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
+            // A WAL that grew while a long read held it is cut back to twice the rewind size
+            // when it starts again.
+            try db.execute(sql: "PRAGMA journal_size_limit = \(2 * walRewindBytes)")
         }
         do {
             try RouterSchema.migrator.migrate(pool)
@@ -117,10 +130,29 @@ public final class RouterStore: Sendable {
             try self.checkWritable()
             var writer = BatchWriter(db: db, timestamp: timestamp)
             return try requests.map { try writer.apply($0) }
-        }, completion: { _, result in
+        }, completion: { db, result in
             completion(result.mapError { self.failed($0) })
+            if case .success = result { self.rewindLargeWAL(db) }
         })
     }
+
+    /// Lets the WAL start again from its beginning once it has grown past `walRewindBytes`.
+    ///
+    /// SQLite rewinds the WAL only when a write begins with every frame already copied into the
+    /// database, and under steady load the background checkpointer never catches up with the
+    /// commits behind it: the WAL grew without end (188 MB after 40,000 referrals), and every
+    /// commit appended to a growing file, whose fdatasync must also write the file's new size.
+    /// Copying the few frames the checkpointer has not reached, here between two batches, lets the
+    /// next commit rewind: the WAL stays near this size and commits overwrite blocks already on
+    /// disk. The batch after waits for the copy (the acknowledgements of this one are already out).
+    private func rewindLargeWAL(_ db: Database) {
+        guard checkpointer.walFrames.load(ordering: .relaxed) * Self.pageSize > walRewindBytes else { return }
+        _ = try? db.checkpoint(.passive)
+        checkpointer.walFrames.store(0, ordering: .relaxed)
+    }
+
+    /// SQLite's default page size, which the store keeps.
+    static let pageSize = 4096
 
     /// The error that stopped writes, if one did.
     public var stoppedWriting: StoreError? { writesStopped.withLock { $0 } }
