@@ -451,6 +451,19 @@ enum StoredValue {
         return value
     }
 
+    static func text(_ row: Row, _ column: String, in place: String) throws(StoreError) -> String {
+        try parse(row, column, in: place) { $0 }
+    }
+
+    /// How a referral row is named in a refusal to read it: by its id, or by its key when the
+    /// id itself is unreadable.
+    static func referralPlace(_ row: Row) -> String {
+        let id: DatabaseValue = row["id"]
+        if let text = String.fromDatabaseValue(id) { return "referral \(text)" }
+        let key: DatabaseValue = row["seq"]
+        return "the referral in row \(key)"
+    }
+
     static func referralID(_ text: String, _ place: String) throws(StoreError) -> ReferralID {
         guard let id = ReferralID(rawValue: text) else { throw unreadable("referral_id", text.databaseValue, place) }
         return id
@@ -475,8 +488,15 @@ enum StoredValue {
         return data
     }
 
+    /// Places in an agency's ledger start with "the ledger's"; `tsunagi store verify` checks the
+    /// router's store only.
     private static func unreadable(_ column: String, _ stored: DatabaseValue, _ place: String) -> StoreError {
-        StoreError("the store's \(column) of \(place) cannot be read (\(stored.isNull ? "empty" : "\(stored)".prefix(80))): run tsunagi store verify")
+        let value = stored.isNull ? "empty" : "\(stored)".prefix(80)
+        if place.hasPrefix("the ledger's") {
+            return StoreError("the \(column) of \(place) cannot be read (\(value)): the ledger holds a value the worker never writes; "
+                + "keep a copy of the ledger file and look at that row with sqlite3")
+        }
+        return StoreError("the store's \(column) of \(place) cannot be read (\(value)): run tsunagi store verify")
     }
 }
 
