@@ -76,6 +76,12 @@ struct SealedHandoffTests {
                 }
             }
         }
+        // `tsunagi show`, text and JSON, gives the routing facts and history, never the personal part.
+        for format in [[], ["--json"]] {
+            let shown = try runCommand("tsunagi", ["show", "PS-SEAL-1", "--config", harness.network.routerConfigPath] + format, timeout: .seconds(60))
+            #expect(shown.succeeded && shown.output.contains("PS-SEAL-1") && shown.output.contains("高知市"), "\(shown.output)")
+            for value in planted.values.joined() { #expect(!shown.output.contains(value), "tsunagi show \(format) prints \(value)") }
+        }
         // And once the router has moved the WAL into the store and stopped.
         harness.stopRouter()
         for file in Self.filesUnder("\(harness.network.directory)/data/router") {
