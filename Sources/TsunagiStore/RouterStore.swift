@@ -147,11 +147,14 @@ public final class RouterStore: Sendable {
     /// every one a reconcile asked to deliver again (whatever the cursor: they may be old).
     public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
         try pool.read { db in
+            // `state IN (…)` repeats the partial index referral_open's predicate, which SQLite must
+            // see to use it: `state = 'submitted'` alone reads the table by seq instead. CROSS JOIN
+            // reads the few repair requests first; as a plain JOIN the planner scans every referral.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM referral
                 WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION
-                SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
+                SELECT r.* FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq
                 WHERE r.to_agency = ? AND r.state <> 'withdrawn'
                 ORDER BY seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
@@ -176,10 +179,12 @@ public final class RouterStore: Sendable {
     /// through an index, so asking this every second costs microseconds, whatever the store's size.
     public func hasBacklog(for agency: AgencyID) throws -> Bool {
         try pool.read { db in
+            // The same two forms as in `undelivered`, for the same reasons: the repeated partial
+            // index predicate, and CROSS JOIN so that the repair requests are read first.
             let probes = [
                 "SELECT 1 FROM referral WHERE to_agency = ? AND state IN ('submitted', 'delivered') AND state = 'submitted' LIMIT 1",
                 "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
-                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
+                "SELECT 1 FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
                 "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
             ]
             for sql in probes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
