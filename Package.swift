@@ -140,7 +140,9 @@ let package = Package(
         .executableTarget(name: "tsunagi-welfare-office", dependencies: ["TsunagiWorker"]),
         .executableTarget(name: "tsunagi-municipality", dependencies: ["TsunagiWorker"]),
         .executableTarget(name: "tsunagi-regional-support-center", dependencies: ["TsunagiWorker"]),
-        .testTarget(name: "TsunagiWorkerTests", dependencies: ["TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime"]),
+        .testTarget(
+            name: "TsunagiWorkerTests",
+            dependencies: ["TsunagiWorker", "TsunagiClient", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTestSupport", "ZeroMQ"]),
         .testTarget(
             name: "EndToEndTests",
             dependencies: ["TsunagiTestSupport", "TsunagiWorker", "TsunagiStore", "TsunagiCore", "TsunagiRuntime", "TsunagiTools", "TsunagiSealing"]),

@@ -341,7 +341,7 @@ public final class AgencyLedger: Sendable {
     public func refusedAnswers() throws -> [LedgerAnswer] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE status = 'refused' ORDER BY answered_at DESC, seq DESC")
-                .compactMap(Self.answer(from:))
+                .map(Self.answer(from:))
         }
     }
 
@@ -349,9 +349,12 @@ public final class AgencyLedger: Sendable {
     public func queuedAnswers() throws -> [QueuedAnswer] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT referral_id, action, detail, staff FROM answer WHERE status = 'queued' ORDER BY seq")
-                .compactMap { row in
-                    guard let id = ReferralID(rawValue: row[0]), let transition = Transition(rawValue: row[1]) else { return nil }
-                    return QueuedAnswer(referral: id, transition: transition, detail: row[2], staff: row[3])
+                .map { row in
+                    let place = "the ledger's queued answer to \(row["referral_id"] as DatabaseValue)"
+                    return QueuedAnswer(referral: try StoredValue.parse(row, "referral_id", in: place, ReferralID.init(rawValue:)),
+                                        transition: try StoredValue.parse(row, "action", in: place, Transition.init(rawValue:)),
+                                        detail: try StoredValue.optional(row, "detail", in: place),
+                                        staff: try StoredValue.optional(row, "staff", in: place))
                 }
         }
     }
@@ -434,7 +437,8 @@ public final class AgencyLedger: Sendable {
     static func receivedEntry(_ row: Row, refused: [String: [LedgerAnswer]]) throws -> LedgerReferral {
         let referral = try Self.referral(from: row)
         var entry = LedgerReferral(referral: referral, direction: .received,
-                                   state: HandoffState(rawValue: row["state"]) ?? .delivered, stateAt: row["state_at"],
+                                   state: try StoredValue.parse(row, "state", in: "the ledger's received referral \(referral.id)", HandoffState.init(rawValue:)),
+                                   stateAt: row["state_at"],
                                    detail: row["detail"], acknowledged: true, refusal: nil, sourceFile: nil,
                                    queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
         entry.refusedAnswers = refused[referral.id.rawValue] ?? []
@@ -446,7 +450,8 @@ public final class AgencyLedger: Sendable {
     static func sentEntry(_ row: Row, refused: [String: [LedgerAnswer]]) throws -> LedgerReferral {
         let referral = try Self.referral(from: row)
         var entry = LedgerReferral(referral: referral, direction: .sent,
-                                   state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                                   state: try StoredValue.parse(row, "state", in: "the ledger's sent referral \(referral.id)", HandoffState.init(rawValue:)),
+                                   stateAt: row["state_at"],
                                    detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
                                    sourceFile: row["source_file"],
                                    queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))
@@ -458,20 +463,21 @@ public final class AgencyLedger: Sendable {
 
     static func refusedAnswersByReferral(_ db: Database) throws -> [String: [LedgerAnswer]] {
         let answers = try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE status = 'refused' ORDER BY answered_at DESC, seq DESC")
-            .compactMap(Self.answer(from:))
+            .map(Self.answer(from:))
         return Dictionary(grouping: answers, by: \.referral.rawValue)
     }
 
-    static func answer(from row: Row) -> LedgerAnswer? {
-        guard let id = ReferralID(rawValue: row["referral_id"]), let transition = Transition(rawValue: row["action"]),
-              let status = LedgerAnswer.Status(rawValue: row["status"]) else { return nil }
-        return LedgerAnswer(referral: id, transition: transition, detail: row["detail"], status: status,
+    static func answer(from row: Row) throws(StoreError) -> LedgerAnswer {
+        let place = "the ledger's answer \(row["seq"] as DatabaseValue) to \(row["referral_id"] as DatabaseValue)"
+        return LedgerAnswer(referral: try StoredValue.parse(row, "referral_id", in: place, ReferralID.init(rawValue:)),
+                            transition: try StoredValue.parse(row, "action", in: place, Transition.init(rawValue:)),
+                            detail: row["detail"], status: try StoredValue.parse(row, "status", in: place, LedgerAnswer.Status.init(rawValue:)),
                             queuedAt: row["queued_at"], answeredAt: row["answered_at"], error: row["error"], errorCode: row["error_code"])
     }
 
     static func fetchCase(_ db: Database, _ id: ReferralID) throws -> LedgerCase? {
         let answers = try Row.fetchAll(db, sql: "SELECT * FROM answer WHERE referral_id = ? ORDER BY seq", arguments: [id.rawValue])
-            .compactMap(Self.answer(from:))
+            .map(Self.answer(from:))
         let refused = [id.rawValue: answers.filter { $0.status == .refused }.reversed() as [LedgerAnswer]]
         let entry: LedgerReferral
         if let row = try Row.fetchOne(db, sql: "\(Self.receivedSelect) WHERE r.id = ?", arguments: [id.rawValue]) {
@@ -482,9 +488,9 @@ public final class AgencyLedger: Sendable {
             return nil
         }
         let events = try Row.fetchAll(db, sql: "SELECT state, actor, staff, at, detail FROM local_event WHERE referral_id = ? ORDER BY seq",
-                                      arguments: [id.rawValue]).compactMap { row -> LedgerEvent? in
-            guard let state = HandoffState(rawValue: row["state"]) else { return nil }
-            return LedgerEvent(state: state, actor: AgencyID(rawValue: row["actor"]), staff: row["staff"], at: row["at"], detail: row["detail"])
+                                      arguments: [id.rawValue]).map { row in
+            LedgerEvent(state: try StoredValue.parse(row, "state", in: "the ledger's event of \(id)", HandoffState.init(rawValue:)),
+                        actor: AgencyID(rawValue: row["actor"]), staff: row["staff"], at: row["at"], detail: row["detail"])
         }
         return LedgerCase(entry: entry, events: events, answers: answers)
     }
@@ -505,16 +511,18 @@ public final class AgencyLedger: Sendable {
     public func report(agency: AgencyID, day: CivilDate, at now: Date = Date()) throws -> LedgerReport {
         let entries = try pool.read { db in
             let sent = try Row.fetchAll(db, sql: "SELECT id, to_agency, state FROM sent_referral WHERE created_day = ? AND refusal IS NULL ORDER BY id",
-                                        arguments: [day.description]).compactMap { row -> LedgerEntry? in
-                guard let id = ReferralID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
-                      let state = HandoffState(rawValue: row[2]) else { return nil }
-                return LedgerEntry(referral: id, counterpart: to, direction: .sent, state: state)
+                                        arguments: [day.description]).map { row in
+                let place = "the ledger's sent referral \(row["id"] as DatabaseValue)"
+                return LedgerEntry(referral: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+                                   counterpart: try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:)),
+                                   direction: .sent, state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)))
             }
             let received = try Row.fetchAll(db, sql: "SELECT id, from_agency, state FROM received_referral WHERE created_day = ? ORDER BY id",
-                                            arguments: [day.description]).compactMap { row -> LedgerEntry? in
-                guard let id = ReferralID(rawValue: row[0]), let from = AgencyID(rawValue: row[1]),
-                      let state = HandoffState(rawValue: row[2]) else { return nil }
-                return LedgerEntry(referral: id, counterpart: from, direction: .received, state: state)
+                                            arguments: [day.description]).map { row in
+                let place = "the ledger's received referral \(row["id"] as DatabaseValue)"
+                return LedgerEntry(referral: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+                                   counterpart: try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:)),
+                                   direction: .received, state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)))
             }
             return sent + received
         }
@@ -534,7 +542,9 @@ public final class AgencyLedger: Sendable {
     /// Days whose report was asked for and not yet taken by the daemon.
     public func takeReportRequests() throws -> [CivilDate] {
         try pool.write { db in
-            let days = try String.fetchAll(db, sql: "SELECT day FROM report_request WHERE sent = 0 ORDER BY day").compactMap(CivilDate.init)
+            let days = try Row.fetchAll(db, sql: "SELECT day FROM report_request WHERE sent = 0 ORDER BY day").map { row in
+                try StoredValue.parse(row, "day", in: "the ledger's report request") { CivilDate($0) }
+            }
             try db.execute(sql: "UPDATE report_request SET sent = 1 WHERE sent = 0")
             return days
         }

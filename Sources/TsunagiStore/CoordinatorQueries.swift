@@ -40,12 +40,15 @@ extension StoreReader {
     public func referrals(createdOn day: CivilDate) throws -> [DayReferral] {
         try database.read { db in
             try Row.fetchAll(db, sql: """
-                SELECT id, from_agency, to_agency, state, submitted_at FROM referral WHERE created_day = ? ORDER BY seq
+                SELECT seq, id, from_agency, to_agency, state, submitted_at FROM referral WHERE created_day = ? ORDER BY seq
                 """, arguments: [day.description]
-            ).compactMap { row in
-                guard let id = ReferralID(rawValue: row[0]), let from = AgencyID(rawValue: row[1]),
-                      let to = AgencyID(rawValue: row[2]), let state = HandoffState(rawValue: row[3]) else { return nil }
-                return DayReferral(id: id, from: from, to: to, state: state, submittedAt: row[4])
+            ).map { row in
+                let place = StoredValue.referralPlace(row)
+                return DayReferral(id: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+                                   from: try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:)),
+                                   to: try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:)),
+                                   state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+                                   submittedAt: try StoredValue.text(row, "submitted_at", in: place))
             }
         }
     }
@@ -77,12 +80,12 @@ extension StoreReader {
         try database.read { db in
             try Row.fetchAll(db, sql: """
                 SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome,
-                       municipality, age_band, COUNT(*)
+                       municipality, age_band, COUNT(*) AS count
                 FROM referral
                 WHERE created_day BETWEEN ? AND ?
                 GROUP BY from_agency, to_agency, state, outcome, municipality, age_band
                 """, arguments: [first.description, last.description]
-            ).compactMap(PeriodGroup.init(row:))
+            ).map { try PeriodGroup(row: $0, createdIn: "\(first) … \(last)") }
         }
     }
 }
@@ -107,15 +110,16 @@ extension RouterStore {
         try pool.read { db in
             try String.fetchAll(db, sql: """
                 SELECT r.id FROM redelivery d JOIN referral r ON r.seq = d.referral_seq ORDER BY r.seq
-                """).compactMap(ReferralID.init(rawValue:))
+                """).map { text throws(StoreError) in try StoredValue.referralID(text, "a redelivery request") }
         }
     }
 
     public func resendRequests() throws -> [(referral: ReferralID, agency: AgencyID)] {
         try pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT referral_id, agency FROM resend_request ORDER BY referral_id").compactMap { row in
-                guard let id = ReferralID(rawValue: row[0]), let agency = AgencyID(rawValue: row[1]) else { return nil }
-                return (id, agency)
+            try Row.fetchAll(db, sql: "SELECT referral_id, agency FROM resend_request ORDER BY referral_id").map { row in
+                let place = "the resend request for \(row["referral_id"] as DatabaseValue)"
+                return (referral: try StoredValue.parse(row, "referral_id", in: place, ReferralID.init(rawValue:)),
+                        agency: try StoredValue.parse(row, "agency", in: place, AgencyID.init(rawValue:)))
             }
         }
     }
@@ -160,12 +164,13 @@ extension StoreReader {
                mark.lastEvent - since.lastEvent <= Self.changedDayLimit {
                 // The events after the mark along the event table's key, then each one's referral by
                 // its key: milliseconds. (As a JOIN the planner scans a million referrals instead.)
-                changed = Set(try String.fetchAll(db, sql: Self.changedDaysSQL, arguments: [since.lastEvent])
-                    .compactMap { CivilDate($0) })
+                changed = Set(try Row.fetchAll(db, sql: Self.changedDaysSQL, arguments: [since.lastEvent]).map { row in
+                    try StoredValue.parse(row, "created_day", in: "a referral changed since event \(since.lastEvent)") { CivilDate($0) }
+                })
             }
             let statement = try db.cachedStatement(sql: """
                 SELECT from_agency, to_agency, state, CASE WHEN state = 'completed' THEN detail END AS outcome,
-                       municipality, age_band, COUNT(*)
+                       municipality, age_band, COUNT(*) AS count
                 FROM referral
                 WHERE created_day = ?
                 GROUP BY from_agency, to_agency, state, outcome, municipality, age_band
@@ -174,7 +179,7 @@ extension StoreReader {
             var day = first
             while day <= last {
                 if !cached.contains(day) || changed?.contains(day) ?? true {
-                    groups[day] = try Row.fetchAll(statement, arguments: [day.description]).compactMap(PeriodGroup.init(row:))
+                    groups[day] = try Row.fetchAll(statement, arguments: [day.description]).map { try PeriodGroup(row: $0, createdIn: "\(day)") }
                 }
                 day = day.adding(days: 1)
             }
@@ -184,11 +189,16 @@ extension StoreReader {
 }
 
 extension PeriodGroup {
-    /// A row of (from, to, state, outcome, municipality, age band, count).
-    init?(row: Row) {
-        guard let from = AgencyID(rawValue: row[0]), let to = AgencyID(rawValue: row[1]),
-              let state = HandoffState(rawValue: row[2]) else { return nil }
-        self.init(from: from, to: to, state: state, outcome: row[3], municipality: row[4],
-                  ageBand: AgeBand(rawValue: row[5]) ?? .unknown, count: row[6])
+    /// A row of (from_agency, to_agency, state, outcome, municipality, age_band, count), of the
+    /// referrals created in `period`.
+    init(row: Row, createdIn period: String) throws(StoreError) {
+        let place = "the referrals created in \(period) from \(row["from_agency"] as DatabaseValue) to \(row["to_agency"] as DatabaseValue)"
+        self.init(from: try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:)),
+                  to: try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:)),
+                  state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+                  outcome: try StoredValue.optional(row, "outcome", in: place),
+                  municipality: try StoredValue.text(row, "municipality", in: place),
+                  ageBand: try StoredValue.parse(row, "age_band", in: place, AgeBand.init(rawValue:)),
+                  count: Int(try StoredValue.sequence(row, "count", in: place)))
     }
 }

@@ -173,8 +173,9 @@ extension AgencyLedger {
                        (SELECT action FROM answer a WHERE a.referral_id = s.id AND a.status = 'queued' ORDER BY seq DESC LIMIT 1) AS queued
                 FROM sent_referral s \(clause)
                 """, arguments: arguments).map { row in
-                var entry = LedgerReferral(referral: try Self.referral(from: row), direction: .sent,
-                                           state: HandoffState(rawValue: row["state"]) ?? .submitted, stateAt: row["state_at"],
+                let referral = try Self.referral(from: row)
+                var entry = LedgerReferral(referral: referral, direction: .sent,
+                                           state: try StoredValue.parse(row, "state", in: "the ledger's sent referral \(referral.id)", HandoffState.init(rawValue:)), stateAt: row["state_at"],
                                            detail: row["detail"], acknowledged: row["acknowledged"] as Bool, refusal: row["refusal"],
                                            sourceFile: row["source_file"],
                                            queuedAnswer: (row["queued"] as String?).flatMap(Transition.init(rawValue:)))

@@ -179,11 +179,14 @@ public final class RouterStore: Sendable {
     /// every one a reconcile asked to deliver again (whatever the cursor: they may be old).
     public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
         try pool.read { db in
+            // `state IN (…)` repeats the partial index referral_open's predicate, which SQLite must
+            // see to use it: `state = 'submitted'` alone reads the table by seq instead. CROSS JOIN
+            // reads the few repair requests first; as a plain JOIN the planner scans every referral.
             let rows = try Row.fetchAll(db, sql: """
                 SELECT * FROM referral
                 WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
                 UNION
-                SELECT r.* FROM redelivery d JOIN referral r ON r.seq = d.referral_seq
+                SELECT r.* FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq
                 WHERE r.to_agency = ? AND r.state <> 'withdrawn'
                 ORDER BY seq LIMIT ?
                 """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
@@ -208,10 +211,12 @@ public final class RouterStore: Sendable {
     /// through an index, so asking this every second costs microseconds, whatever the store's size.
     public func hasBacklog(for agency: AgencyID) throws -> Bool {
         try pool.read { db in
+            // The same two forms as in `undelivered`, for the same reasons: the repeated partial
+            // index predicate, and CROSS JOIN so that the repair requests are read first.
             let probes = [
                 "SELECT 1 FROM referral WHERE to_agency = ? AND state IN ('submitted', 'delivered') AND state = 'submitted' LIMIT 1",
                 "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
-                "SELECT 1 FROM redelivery d JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
+                "SELECT 1 FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
                 "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
             ]
             for sql in probes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
@@ -483,6 +488,19 @@ enum StoredValue {
         return value
     }
 
+    static func text(_ row: Row, _ column: String, in place: String) throws(StoreError) -> String {
+        try parse(row, column, in: place) { $0 }
+    }
+
+    /// How a referral row is named in a refusal to read it: by its id, or by its key when the
+    /// id itself is unreadable.
+    static func referralPlace(_ row: Row) -> String {
+        let id: DatabaseValue = row["id"]
+        if let text = String.fromDatabaseValue(id) { return "referral \(text)" }
+        let key: DatabaseValue = row["seq"]
+        return "the referral in row \(key)"
+    }
+
     static func referralID(_ text: String, _ place: String) throws(StoreError) -> ReferralID {
         guard let id = ReferralID(rawValue: text) else { throw unreadable("referral_id", text.databaseValue, place) }
         return id
@@ -507,8 +525,15 @@ enum StoredValue {
         return data
     }
 
+    /// Places in an agency's ledger start with "the ledger's"; `tsunagi store verify` checks the
+    /// router's store only.
     private static func unreadable(_ column: String, _ stored: DatabaseValue, _ place: String) -> StoreError {
-        StoreError("the store's \(column) of \(place) cannot be read (\(stored.isNull ? "empty" : "\(stored)".prefix(80))): run tsunagi store verify")
+        let value = stored.isNull ? "empty" : "\(stored)".prefix(80)
+        if place.hasPrefix("the ledger's") {
+            return StoreError("the \(column) of \(place) cannot be read (\(value)): the ledger holds a value the worker never writes; "
+                + "keep a copy of the ledger file and look at that row with sqlite3")
+        }
+        return StoreError("the store's \(column) of \(place) cannot be read (\(value)): run tsunagi store verify")
     }
 }
 

@@ -62,8 +62,13 @@ public struct StoreReader: Sendable {
                 WHERE r.id = ? ORDER BY e.seq
                 """, arguments: [id.rawValue]
             ).map { row in
-                HistoryEvent(sequence: row[0], state: HandoffState(rawValue: row[1])!, actor: AgencyID(rawValue: row[2])!,
-                             at: row[3], detail: row[4], staff: row[5])
+                let place = "event \(row["seq"] as DatabaseValue) of referral \(id)"
+                return HistoryEvent(sequence: try StoredValue.sequence(row, "seq", in: place),
+                                    state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+                                    actor: try StoredValue.parse(row, "actor", in: place, AgencyID.init(rawValue:)),
+                                    at: try StoredValue.text(row, "at", in: place),
+                                    detail: try StoredValue.optional(row, "detail", in: place),
+                                    staff: try StoredValue.optional(row, "staff", in: place))
             }
         }
     }
@@ -89,7 +94,7 @@ public struct StoreReader: Sendable {
                     sql += " AND (to_agency = ? OR from_agency = ?)"
                     arguments = [agency.rawValue, agency.rawValue]
                 }
-                referrals += try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).compactMap(OpenReferral.init(row:))
+                referrals += try Row.fetchAll(db, sql: sql + " ORDER BY seq", arguments: arguments).map(OpenReferral.init(row:))
             }
             return indexes.count == 1 ? referrals : referrals.sorted { $0.sequence < $1.sequence }
         }
@@ -99,8 +104,10 @@ public struct StoreReader: Sendable {
     public func countsByState() throws -> [HandoffState: Int] {
         try database.read { db in
             var counts: [HandoffState: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM referral GROUP BY state") {
-                if let state = HandoffState(rawValue: row[0]) { counts[state] = row[1] }
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS count FROM referral GROUP BY state") {
+                let place = "\(row["count"] as DatabaseValue) referrals"
+                let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
+                counts[state] = Int(try StoredValue.sequence(row, "count", in: place))
             }
             return counts
         }
@@ -121,22 +128,32 @@ public struct StoreReader: Sendable {
 }
 
 extension OpenReferral {
-    /// A row of (seq, id, from, to, needs, state, created day, due day).
-    init?(row: Row) {
-        guard let id = ReferralID(rawValue: row[1]), let from = AgencyID(rawValue: row[2]),
-              let to = AgencyID(rawValue: row[3]), let state = HandoffState(rawValue: row[5]),
-              let created = CivilDate(row[6] as String), let due = CivilDate(row[7] as String) else { return nil }
-        let needs = (row[4] as String).split(separator: ",").compactMap { Need(rawValue: String($0)) }
-        self.init(sequence: row[0], id: id, from: from, to: to, needs: needs, state: state, createdDay: created, dueDay: due)
+    /// A row of (seq, id, from_agency, to_agency, needs, state, created_day, due_day).
+    init(row: Row) throws(StoreError) {
+        let place = StoredValue.referralPlace(row)
+        let needs = try StoredValue.parse(row, "needs", in: place) { text -> [Need]? in
+            let parsed = text.split(separator: ",").map { Need(rawValue: String($0)) }
+            return parsed.contains(nil) ? nil : parsed.compactMap { $0 }
+        }
+        self.init(sequence: try StoredValue.sequence(row, "seq", in: place),
+                  id: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
+                  from: try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:)),
+                  to: try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:)),
+                  needs: needs,
+                  state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+                  createdDay: try StoredValue.parse(row, "created_day", in: place) { CivilDate($0) },
+                  dueDay: try StoredValue.parse(row, "due_day", in: place) { CivilDate($0) })
     }
 }
 
 extension ReferralSummary {
     init(row: Row) throws {
         let routing = try Routing.stored(in: row)
+        let place = "referral \(routing.id)"
         self.init(
-            sequence: row["seq"], routing: routing, state: HandoffState(rawValue: row["state"]) ?? .submitted,
-            submittedAt: row["submitted_at"], stateAt: row["state_at"],
-            dueDay: CivilDate(row["due_day"] as String) ?? CivilDate(year: 2000, month: 1, day: 1)!, detail: row["detail"])
+            sequence: try StoredValue.sequence(row, "seq", in: place), routing: routing,
+            state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
+            submittedAt: try StoredValue.text(row, "submitted_at", in: place), stateAt: try StoredValue.text(row, "state_at", in: place),
+            dueDay: try StoredValue.parse(row, "due_day", in: place) { CivilDate($0) }, detail: try StoredValue.optional(row, "detail", in: place))
     }
 }

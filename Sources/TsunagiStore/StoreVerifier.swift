@@ -31,6 +31,16 @@ enum StoreVerifier {
             WHERE state NOT IN ('submitted', 'delivered', 'accepted', 'declined', 'completed', 'withdrawn', 'undeliverable')
             """)
         problems += unknownStates.map { "unknown state '\($0)' in the audit trail" }
+        // Values the readers refuse rather than guess (StoredValue): each such row is named.
+        let states = HandoffState.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let ageBands = AgeBand.allCases.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        let day = "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'"
+        let unreadable = try String.fetchAll(db, sql: """
+            SELECT coalesce(id, 'in row ' || seq) FROM referral
+            WHERE state NOT IN (\(states)) OR age_band NOT IN (\(ageBands))
+               OR created_day NOT GLOB \(day) OR due_day NOT GLOB \(day) LIMIT 20
+            """)
+        problems += unreadable.map { "referral \($0): a state, age band or day the router never writes" }
         return problems
     }
 }

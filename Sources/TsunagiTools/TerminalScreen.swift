@@ -1,4 +1,5 @@
 import Foundation
+import TsunagiRuntime
 
 /// What a full-screen terminal view needs: the screen's size, the width of text on it, and a
 /// keyboard read key by key.
@@ -90,12 +91,8 @@ public final class RawTerminal: @unchecked Sendable {
     /// Reads one byte, blocking; nil at end of input.
     public func readByte() -> UInt8? {
         var byte: UInt8 = 0
-        while true {
-            let count = read(descriptor, &byte, 1)
-            if count == 1 { return byte }
-            if count < 0, errno == EINTR { continue }
-            return nil
-        }
+        let count = SystemCalls.retryingOnInterrupt { read(descriptor, &byte, 1) }.result
+        return count == 1 ? byte : nil
     }
 
     deinit { restore() }

@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import TsunagiRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -67,8 +68,9 @@ public struct OutboxDoor: Sendable {
         var data = Data()
         var buffer = [UInt8](repeating: 0, count: 64 * 1024)
         while true {
-            let count = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if count < 0, errno == EINTR || errno == EAGAIN { continue }
+            // A regular file does not answer EAGAIN; should one (a lock) do so, it is read at the
+            // next scan, like any other failed read, rather than spun on.
+            let count = SystemCalls.retryingOnInterrupt { buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) } }.result
             guard count >= 0 else { return .gone }
             if count == 0 { break }
             data.append(contentsOf: buffer[0..<count])

@@ -34,8 +34,8 @@ public final class WorkerDaemon: Sendable {
         var started = false
     }
 
-    /// How often the outbox and the answer queue are looked at.
-    static let pollInterval = Duration.milliseconds(200)
+    /// How often the outbox and the answer queue are looked at, in seconds.
+    static let pollInterval: TimeInterval = 0.2
     /// How often the ledger report is sent to the router for yesterday and today.
     static let reportInterval = Duration.seconds(3600)
 
@@ -150,7 +150,7 @@ public final class WorkerDaemon: Sendable {
                 notifier.watchdog()
                 nextWatchdog = now + interval
             }
-            Thread.sleep(forTimeInterval: 0.2)
+            Thread.sleep(forTimeInterval: Self.pollInterval)
         }
     }
 

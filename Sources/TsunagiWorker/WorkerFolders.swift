@@ -1,4 +1,5 @@
 import Foundation
+import TsunagiRuntime
 import TsunagiStore
 #if canImport(Glibc)
 import Glibc
@@ -68,8 +69,8 @@ enum DurableFiles {
         var written = 0
         let ok = data.withUnsafeBytes { buffer -> Bool in
             while written < buffer.count {
-                let count = Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written)
-                if count < 0 { if errno == EINTR { continue }; return false }
+                let count = SystemCalls.retryingOnInterrupt { Glibc.write(fd, buffer.baseAddress! + written, buffer.count - written) }.result
+                if count < 0 { return false }
                 written += count
             }
             return !durable || fsync(fd) == 0

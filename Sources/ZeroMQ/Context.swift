@@ -46,7 +46,7 @@ public final class Context: @unchecked Sendable {
     }
 
     private func terminateHandle() {
-        while zmq_ctx_term(handle) == -1 && zmq_errno() == EINTR {}
+        _ = resultRetryingOnInterrupt { zmq_ctx_term(handle) }
     }
 
     /// libzmq's version as (major, minor, patch).

@@ -149,12 +149,10 @@ private func writeAll(_ bytes: [UInt8], to descriptor: Int32) -> String? {
     bytes.withUnsafeBytes { buffer in
         var offset = 0
         while offset < buffer.count {
-            let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                return lastErrorText()
+            switch resultRetryingOnInterrupt({ write(descriptor, buffer.baseAddress! + offset, buffer.count - offset) }) {
+            case .success(let written): offset += written
+            case .failure: return lastErrorText()
             }
-            offset += written
         }
         return nil
     }

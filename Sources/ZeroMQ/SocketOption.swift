@@ -89,4 +89,7 @@ extension SocketOption where Value == String {
     public static var zapDomain: Self { .init(rawValue: ZMQ_ZAP_DOMAIN) }
     /// The endpoint actually bound, e.g. the port chosen for `tcp://127.0.0.1:*`.
     public static var lastEndpoint: Self { .init(rawValue: ZMQ_LAST_ENDPOINT) }
+    /// PLAIN mechanism (client side): setting either makes the socket a PLAIN client.
+    public static var plainUsername: Self { .init(rawValue: ZMQ_PLAIN_USERNAME) }
+    public static var plainPassword: Self { .init(rawValue: ZMQ_PLAIN_PASSWORD) }
 }

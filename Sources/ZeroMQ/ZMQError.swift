@@ -36,7 +36,7 @@ public struct ZMQError: Error, Hashable, Sendable, CustomStringConvertible {
 /// that retries.
 @inline(__always)
 @discardableResult
-func retryingOnInterrupt(_ call: () -> Int32) throws(ZMQError) -> Int32 {
+func retryingOnInterrupt<Result: BinaryInteger>(_ call: () -> Result) throws(ZMQError) -> Result {
     while true {
         let result = call()
         if result != -1 { return result }
@@ -45,9 +45,10 @@ func retryingOnInterrupt(_ call: () -> Int32) throws(ZMQError) -> Int32 {
     }
 }
 
-/// The same as `retryingOnInterrupt`, for calls made inside non-throwing pointer closures.
+/// The same as `retryingOnInterrupt`, for calls made inside non-throwing pointer closures, and for
+/// the few POSIX calls this module makes itself (writing key files): libzmq's errno is errno.
 @inline(__always)
-func resultRetryingOnInterrupt(_ call: () -> Int32) -> Result<Int32, ZMQError> {
+func resultRetryingOnInterrupt<Value: BinaryInteger>(_ call: () -> Value) -> Swift.Result<Value, ZMQError> {
     while true {
         let result = call()
         if result != -1 { return .success(result) }

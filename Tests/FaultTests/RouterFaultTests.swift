@@ -90,7 +90,7 @@ struct RouterFaultTests {
             let router = try DaemonProcess("tsunagi-router", ["--config", harness.network.routerConfigPath],
                                            logDirectory: harness.directory, name: "router-read-only")
             defer { router.crash() }
-            let outcome = try ReadOnlyStart.observe(router, sender: sender, referrals: later)
+            let outcome = try ReadOnlyStart.observe(router, harness: harness, sender: sender, referrals: later)
             print("router started on a read-only store: \(outcome)")
             #expect(outcome.acknowledged.isEmpty, "submits acknowledged on a read-only store: \(outcome.acknowledged)\n\(router.log)")
             if !outcome.exited {
@@ -308,14 +308,14 @@ struct ReadOnlyStart: CustomStringConvertible {
     var acknowledged: [String] = []
     var description: String { "exited: \(exited), refused with 500: \(refused), acknowledged: \(acknowledged)" }
 
-    static func observe(_ router: DaemonProcess, sender: borrowing RawAgency, referrals: [Referral]) throws -> ReadOnlyStart {
+    static func observe(_ router: DaemonProcess, harness: RouterHarness, sender: borrowing RawAgency, referrals: [Referral]) throws -> ReadOnlyStart {
         var outcome = ReadOnlyStart()
-        // Either it says it cannot serve and stops, or it serves and answers: wait for one of them.
-        let decided = waitUntil(.seconds(20), interval: .milliseconds(50)) {
-            !router.isRunning || router.log.contains("router serving")
-        }
-        guard decided else { throw HarnessError("the router on a read-only store neither served nor stopped\n\(router.log)") }
-        let serving = router.isRunning ? try sender.handshake(timeoutMilliseconds: 5_000) : false
+        // Either it says it cannot serve and stops, or it serves: a completed handshake shows that.
+        // A probe of its own asks, so that no HELLO is left queued on the sender for a later router.
+        let answered = try NetworkFolders.answersHandshake(endpoint: harness.endpoint, networkDirectory: harness.network.directory,
+                                                           within: .seconds(20), while: { router.isRunning })
+        guard answered || !router.isRunning else { throw HarnessError("the router on a read-only store neither served nor stopped\n\(router.log)") }
+        let serving = answered ? try sender.handshake(timeoutMilliseconds: 5_000) : false
         if !serving {
             outcome.exited = router.waitForExit(within: .seconds(10))
             return outcome

@@ -148,6 +148,30 @@ struct RouterLoopTests {
         try fixture.commit(&loop, [], from: "saposute.kochi")
         #expect(try fixture.store.resendRequests(for: AgencyID("saposute.kochi")) == [])
     }
+
+    @Test("a refused request's ERROR names the command and the referral (frames 4 and 5), whether the router's checks or the store refused it")
+    func refusalsEchoCommandAndReferral() throws {
+        let fixture = try LoopFixture()
+        let worker = try fixture.worker("saposute.kochi")
+        let agency = AgencyID("saposute.kochi")
+        var loop = fixture.loop()
+        fixture.connect(&loop, worker, at: fixture.clock.now)
+
+        // The router's own check: a referral that says it is from another agency.
+        let spoofed = SampleReferral.make(id: "echo-spoofed", from: "peer-support.hata", to: "welfare-office.aki")
+        guard case .answer(let reply) = loop.admit(.submit(spoofed), from: agency) else {
+            Issue.record("a spoofed submit went on to the store")
+            return
+        }
+        loop.answer(reply, to: Array(worker.utf8), agency: agency, socket: fixture.routerSocket)
+        // The store: an answer about a referral it does not hold.
+        try fixture.commit(&loop, [.transition(.accept, ReferralID(rawValue: "echo-unknown")!, by: agency, detail: nil)], from: worker)
+
+        let errors = try fixture.frames(worker).filter { $0.count > 1 && $0[1] == Array("ERROR".utf8) }
+        #expect(errors.allSatisfy { $0.count == 7 && $0[0] == WireProtocol.signature })
+        let named = errors.map { frames in frames[2...5].map { String(decoding: $0, as: UTF8.self) }.joined(separator: " ") }
+        #expect(named == ["410 spoofed-sender SUBMIT echo-spoofed", "411 not-found ACCEPT echo-unknown"])
+    }
 }
 
 extension RouterLoopTests {
@@ -301,6 +325,14 @@ final class LoopFixture {
         while let message = try worker.socket.receive(timeoutMilliseconds: 50) {
             messages.append(try RouterMessage.decode(message.frames))
         }
+        return messages
+    }
+
+    /// Every message waiting on a worker's socket, as frames, undecoded.
+    func frames(_ agency: String) throws -> [[[UInt8]]] {
+        guard let worker = workers[agency] else { throw HarnessError("no worker for \(agency)") }
+        var messages: [[[UInt8]]] = []
+        while let message = try worker.socket.receive(timeoutMilliseconds: 50) { messages.append(message.frames) }
         return messages
     }
 

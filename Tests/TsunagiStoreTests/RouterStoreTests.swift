@@ -92,6 +92,37 @@ struct RouterStoreTests {
         #expect(problems.count == 1 && problems[0].contains("e-2"))
     }
 
+    @Test("a row holding a value the router never writes is reported, naming the referral and the column, never guessed")
+    func unreadableRowsAreReported() throws {
+        let store = try RouterStore(path: path)
+        _ = try store.apply([.submit(referral("u-1"), dueDay: due), .submit(referral("u-2"), dueDay: due)])
+        try store.close()
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(sql: "UPDATE referral SET due_day = '' WHERE id = 'u-2'")
+            try db.execute(sql: "UPDATE referral SET age_band = 'old' WHERE id = 'u-1'")
+        }
+        let reader = try StoreReader(path: path)
+        #expect(try reader.summary(of: ReferralID(rawValue: "u-1")!)?.dueDay == due)
+        #expect(Self.refusal { _ = try reader.summary(of: ReferralID(rawValue: "u-2")!) }.contains("due_day of referral u-2"))
+        #expect(Self.refusal { _ = try reader.openReferrals() }.contains("due_day of referral u-2"))
+        let created = CivilDate("2026-11-26")!
+        #expect(Self.refusal { _ = try reader.periodGroups(from: created, through: created) }.contains("age_band of the referrals created in"))
+        let problems = try reader.verify()
+        #expect(problems.contains { $0.hasPrefix("referral u-1:") } && problems.contains { $0.hasPrefix("referral u-2:") }, "\(problems)")
+    }
+
+    /// The message of the StoreError `body` throws, or "" when it throws none.
+    static func refusal(_ body: () throws -> Void) -> String {
+        do {
+            try body()
+            return ""
+        } catch let error as StoreError {
+            return error.message
+        } catch {
+            return "not a StoreError: \(error)"
+        }
+    }
+
     @Test("a backup taken while another process writes is consistent and verifies")
     func onlineBackup() throws {
         let store = try RouterStore(path: path)
