@@ -32,7 +32,6 @@ public struct DeskSettings: Sendable {
 public struct Desk: Sendable {
     public let environment: DeskEnvironment
     public let site: WebSite
-    let inboxOrder = InboxOrderCache()
 
     public init(environment: DeskEnvironment, settings: DeskSettings, clock: any WebClock = SystemWebClock(),
                 logger: Logger = Logger(label: "tsunagi.desk")) throws {

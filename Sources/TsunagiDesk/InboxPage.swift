@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Hummingbird
 import TsunagiCore
 import TsunagiStore
@@ -44,25 +43,17 @@ struct InboxPage {
         let language = context.language
         let today = environment.today()
         let calendar = environment.calendar
-        // The order of the whole list changes only when the ledger does (or the day): it is kept
-        // between requests, so the live refresh reads just the rows it shows.
-        let mark = try ledger.changeMark()
-        let inbox = try desk.inboxOrder.get(mark: mark, today: today) {
-            var dueByDay: [CivilDate: CivilDate] = [:]
-            for day in try ledger.inboxCreatedDays() {
-                dueByDay[day] = calendar.adding(businessDays: environment.ackDueBusinessDays, to: day)
-            }
-            return try ledger.inboxPage(dueByCreatedDay: dueByDay, today: today, limit: -1, offset: 0)
-        }
+        // The order comes from the ledger's index by due day: a page reads just the rows it shows.
+        let inbox = try ledger.inboxPage(dueRule: AnswerDueRule(businessDays: environment.ackDueBusinessDays, calendar: calendar),
+                                         today: today, pageSize: Self.pageSize, page: page(request))
         let pageCount = max(1, (inbox.waitingCount + Self.pageSize - 1) / Self.pageSize)
-        let current = min(page(request), pageCount)
-        let pageEntries = Array(inbox.waiting.dropFirst((current - 1) * Self.pageSize).prefix(Self.pageSize))
-        let rowsByID = Dictionary(try ledger.inboxRows(pageEntries.map(\.id)).map { ($0.id.rawValue, $0) },
+        let current = inbox.page
+        let rowsByID = Dictionary(try ledger.inboxRows(inbox.waiting.map(\.id)).map { ($0.id.rawValue, $0) },
                                   uniquingKeysWith: { first, _ in first })
-        let shown = pageEntries.compactMap { entry in
+        let shown = inbox.waiting.compactMap { entry in
             rowsByID[entry.id].map { (Item(dueDay: entry.dueDay, overdue: today > entry.dueDay), $0) }
         }
-        let shownAccepted = try ledger.inboxRows(Array(inbox.accepted.prefix(Self.pageSize)))
+        let shownAccepted = try ledger.inboxRows(inbox.accepted)
         let personal = try ledger.receivedPersonalParts(shown.map(\.1.id) + shownAccepted.map(\.id))
         func personName(_ id: ReferralID) -> String {
             personal[id].flatMap(PersonalPart.fields)?["name"] ?? language.pick("（読めません）", "(unreadable)")
@@ -131,17 +122,5 @@ struct InboxPage {
         if item.dueDay == today { return language.pick("\(day)（今日まで）", "\(day) (today)") }
         let left = calendar.businessDays(from: today, to: item.dueDay)
         return language.pick("\(day)（あと \(left) 営業日）", "\(day) (\(left) business day\(left == 1 ? "" : "s") left)")
-    }
-}
-
-/// The inbox's order as last computed, with the ledger's change mark and the day it holds for.
-final class InboxOrderCache: Sendable {
-    private let cached = Mutex<(mark: Int64, today: CivilDate, slice: InboxSlice)?>(nil)
-
-    func get(mark: Int64, today: CivilDate, compute: () throws -> InboxSlice) throws -> InboxSlice {
-        if let hit = cached.withLock({ $0 }), hit.mark == mark, hit.today == today { return hit.slice }
-        let slice = try compute()
-        cached.withLock { $0 = (mark, today, slice) }
-        return slice
     }
 }

@@ -2,7 +2,6 @@ import Foundation
 import GRDB
 import TsunagiCore
 
-/// One line of a referral's history in an agency's ledger.
 /// A received referral in the inbox list: the routing facts the list shows, without the person.
 public struct InboxRow: Sendable, Hashable {
     public let id: ReferralID
@@ -20,6 +19,8 @@ public struct InboxRow: Sendable, Hashable {
 /// One page of the inbox: ids in order (with their due days), and the counts.
 public struct InboxSlice: Sendable {
     public let waiting: [(id: String, dueDay: CivilDate)]
+    /// The page these rows are (the last one when a later one was asked for).
+    public let page: Int
     public let waitingCount: Int
     public let overdueCount: Int
     public let accepted: [String]
@@ -29,66 +30,86 @@ public struct InboxSlice: Sendable {
 /// The reads the agency's desk makes: one referral, the waiting list, the history. Each reads only
 /// the rows and columns its page shows, so a page stays fast with a large ledger.
 extension AgencyLedger {
-    /// The newest local event's number: it grows with every change to a referral in this ledger, so
-    /// a view computed at one value holds until it moves.
-    public func changeMark() throws -> Int64 {
-        try pool.read { try Int64.fetchOne($0, sql: "SELECT COALESCE(MAX(seq), 0) FROM local_event") ?? 0 }
-    }
+    /// The referrals waiting for an answer, as the partial index `received_waiting_by_due` holds them.
+    static let waitingCondition = "state IN ('submitted', 'delivered')"
 
-    /// The days on which the referrals still waiting for this agency were created (for their due dates).
-    public func inboxCreatedDays() throws -> [CivilDate] {
-        try pool.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT DISTINCT created_day FROM received_referral WHERE state IN ('submitted', 'delivered', 'accepted')
-                """).compactMap(CivilDate.init)
+    /// One page of the inbox straight from the index `received_waiting_by_due`, so that a page
+    /// costs the same with ten thousand referrals as with ten: the unanswered ones by due day
+    /// (overdue ones, due before `today`, come first), then arrival and id. Also the accepted ones
+    /// (waiting for 完了), oldest first, up to `pageSize`. Waiting referrals without a due day get
+    /// theirs first (`fillDueDays`).
+    public func inboxPage(dueRule: AnswerDueRule, today: CivilDate, pageSize: Int, page: Int) throws -> InboxSlice {
+        try fillDueDays(dueRule)
+        return try pool.read { db in
+            let waitingCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE \(Self.waitingCondition)") ?? 0
+            let overdueCount = try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM received_referral WHERE \(Self.waitingCondition) AND due_day < ?
+                """, arguments: [today.description]) ?? 0
+            let current = min(max(1, page), max(1, (waitingCount + pageSize - 1) / pageSize))
+            let rows = try Row.fetchAll(db, sql: Self.inboxOrderSQL, arguments: [pageSize, (current - 1) * pageSize])
+            let accepted = try String.fetchAll(db, sql: """
+                SELECT id FROM received_referral WHERE state = 'accepted' ORDER BY received_at, id LIMIT ?
+                """, arguments: [pageSize])
+            let acceptedCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE state = 'accepted'") ?? 0
+            return InboxSlice(
+                waiting: rows.compactMap { row in
+                    (row[1] as String?).flatMap(CivilDate.init).map { (id: row[0] as String, dueDay: $0) }
+                },
+                page: current, waitingCount: waitingCount, overdueCount: overdueCount, accepted: accepted, acceptedCount: acceptedCount)
         }
     }
 
-    /// One page of the inbox, ordered in SQL so that a page costs the same with ten thousand
-    /// referrals as with ten: the unanswered ones, overdue first (due before `today`), then by due
-    /// day and arrival; `dueByCreatedDay` gives the due day of a referral whose sender set none.
-    /// Also the accepted ones (waiting for 完了), oldest first, up to `limit`.
-    public func inboxPage(dueByCreatedDay: [CivilDate: CivilDate], today: CivilDate, limit: Int, offset: Int) throws -> InboxSlice {
-        try pool.read { db in
+    /// The inbox's order: due day (overdue ones are the earliest), arrival, id; a page of it.
+    static let inboxOrderSQL = """
+        SELECT id, due_day FROM received_referral WHERE \(waitingCondition)
+        ORDER BY due_day, received_at, id LIMIT ? OFFSET ?
+        """
+
+    /// Gives each referral waiting for an answer its due day: the sender's due date, or `rule`'s due
+    /// day from the day it was made. Referrals recorded since the last call get theirs; when the rule
+    /// is not the one the ledger's due days were computed with (the registry changed the agency's
+    /// business days), every waiting referral's is computed again. A read when nothing is missing.
+    /// The recording of a delivery leaves it to this: the daemon's write path stays as it is.
+    public func fillDueDays(_ rule: AnswerDueRule) throws {
+        let key = rule.key
+        let ruleSQL = "SELECT value FROM ledger_setting WHERE name = 'inbox_due_rule'"
+        let missingSQL = "SELECT EXISTS (SELECT 1 FROM received_referral WHERE \(Self.waitingCondition) AND due_day IS NULL)"
+        let upToDate = try pool.read { db in
+            let stored = try String.fetchOne(db, sql: ruleSQL)
+            let missing = try Bool.fetchOne(db, sql: missingSQL) ?? true
+            return stored == key && !missing
+        }
+        if upToDate { return }
+        try pool.write { db in
+            if try String.fetchOne(db, sql: ruleSQL) != key {
+                try db.execute(sql: "UPDATE received_referral SET due_day = NULL WHERE \(Self.waitingCondition)")
+                try db.execute(sql: """
+                    INSERT INTO ledger_setting(name, value) VALUES ('inbox_due_rule', ?)
+                    ON CONFLICT(name) DO UPDATE SET value = excluded.value
+                    """, arguments: [key])
+            }
+            // One business-day count per distinct day (in Swift: the calendar is TsunagiCore's).
             var arguments: [any DatabaseValueConvertible] = []
             var values: [String] = []
-            for (day, due) in dueByCreatedDay {
+            for day in try String.fetchAll(db, sql: """
+                SELECT DISTINCT created_day FROM received_referral WHERE \(Self.waitingCondition) AND due_day IS NULL
+                """).compactMap(CivilDate.init) {
                 values.append("(?, ?)")
                 arguments.append(day.description)
-                arguments.append(due.description)
+                arguments.append(rule.dueDay(madeOn: day).description)
             }
             if values.isEmpty { values.append("(NULL, NULL)") }
-            let waiting = """
-                WITH due(day, due) AS (VALUES \(values.joined(separator: ", "))),
-                waiting AS (
-                    SELECT r.id, r.received_at,
-                           -- Parse the routing only when the sender set a due date (a byte search first).
-                           COALESCE(CASE WHEN instr(r.routing, CAST('"due_date"' AS BLOB)) > 0
-                                         THEN json_extract(CAST(r.routing AS TEXT), '$.due_date') END, due.due) AS due_day
-                    FROM received_referral r LEFT JOIN due ON due.day = r.created_day
-                    WHERE r.state IN ('submitted', 'delivered'))
-                """
-            // One pass: the counts ride along as window aggregates over all the rows.
-            let page = try Row.fetchAll(db, sql: waiting + """
-                 SELECT id, due_day, COUNT(*) OVER () AS total, SUM(due_day < ?) OVER () AS overdue FROM waiting
-                 ORDER BY due_day < ? DESC, due_day, received_at, id LIMIT ? OFFSET ?
-                """, arguments: StatementArguments(arguments + [today.description, today.description, limit, offset]))
-            var counts = page.first.map { (total: $0["total"] as Int, overdue: $0["overdue"] as Int? ?? 0) }
-            if counts == nil, offset > 0 {
-                // Past the last page: count without the rows.
-                let row = try Row.fetchOne(db, sql: waiting + " SELECT COUNT(*), COALESCE(SUM(due_day < ?), 0) FROM waiting",
-                                           arguments: StatementArguments(arguments + [today.description]))
-                counts = (row?[0] ?? 0, row?[1] ?? 0)
-            }
-            let accepted = try String.fetchAll(db, sql: """
-                SELECT id FROM received_referral WHERE state = 'accepted' ORDER BY received_at, id LIMIT ?
-                """, arguments: [limit])
-            let acceptedCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE state = 'accepted'") ?? 0
-            return InboxSlice(
-                waiting: page.compactMap { row in
-                    (row[1] as String?).flatMap(CivilDate.init).map { (id: row[0] as String, dueDay: $0) }
-                },
-                waitingCount: counts?.total ?? 0, overdueCount: counts?.overdue ?? 0, accepted: accepted, acceptedCount: acceptedCount)
+            // The sender's due date is parsed from the routing only when the bytes name one. A day
+            // that is not a date (never written by this ledger) keeps its text, so that it is not
+            // looked for again on every request.
+            try db.execute(sql: """
+                WITH due(day, due) AS (VALUES \(values.joined(separator: ", ")))
+                UPDATE received_referral SET due_day = COALESCE(
+                    CASE WHEN instr(routing, CAST('"due_date"' AS BLOB)) > 0 THEN json_extract(CAST(routing AS TEXT), '$.due_date') END,
+                    (SELECT due.due FROM due WHERE due.day = received_referral.created_day),
+                    created_day)
+                WHERE \(Self.waitingCondition) AND due_day IS NULL
+                """, arguments: StatementArguments(arguments))
         }
     }
 

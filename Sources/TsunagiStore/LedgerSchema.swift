@@ -91,6 +91,22 @@ enum LedgerSchema {
                 ALTER TABLE local_event ADD COLUMN staff TEXT;
                 """)
         }
+        migrator.registerMigration("v5: each waiting referral's due day, so the inbox reads in order from an index") { db in
+            // due_day is filled by the desk (AgencyLedger.fillDueDays): the rule for a referral
+            // without the sender's due date is the agency's business days, which the registry sets.
+            // received_waiting_by_due holds the inbox's order, received_accepted the accepted list;
+            // both carry the state so that the pages and their counts read the index alone.
+            try db.execute(sql: """
+                ALTER TABLE received_referral ADD COLUMN due_day TEXT;
+                CREATE INDEX received_waiting_by_due ON received_referral(due_day, received_at, id, state)
+                    WHERE state IN ('submitted', 'delivered');
+                CREATE INDEX received_accepted ON received_referral(received_at, id, state) WHERE state = 'accepted';
+                CREATE TABLE ledger_setting (
+                    name TEXT PRIMARY KEY,
+                    value TEXT NOT NULL
+                ) STRICT;
+                """)
+        }
         return migrator
     }
 }

@@ -16,57 +16,76 @@ struct DeskLoadTests {
         let count = full ? 10_000 : 1_000
         let requests = full ? 100 : 5
         let fixture = try DeskFixture()
-        var referrals: [Referral] = []
-        for index in 0..<count {
-            let day = 1 + index % 28
-            let routing = """
-                {"id": "LOAD-\(index)", "from": "peer-support.kochi", "to": "saposute.kochi",
-                 "created_at": "2026-11-\(String(format: "%02d", day))T09:30:00+09:00", "needs": ["employment"], "age_band": "20s",
-                 "sex": "male", "municipality": "高知市",
-                 "consent": {"basis": "person", "obtained_on": "2026-11-01", "recorded_by": "相談員A"}}
-                """
-            referrals.append(Referral(routing: try Routing.decode(json: Array(routing.utf8)),
-                                      personal: Array(#"{"name": "利用者 \#(index)", "contact": "090-0000-0000"}"#.utf8)))
-        }
-        _ = try fixture.ledger.recordReceived(referrals)
+        let referrals = try (0..<count).map { try Self.referral("LOAD-\($0)", day: 1 + $0 % 28) }
         for index in 0..<min(count / 10, 1000) { try fixture.send("SENT-\(index)") }
 
         try await fixture.application().test(.live) { client in
             var desk = DeskClient(client)
             _ = try await desk.logIn()
             var report: [String] = []
-            for path in ["/inbox", "/inbox/rows", "/referrals/LOAD-\(count / 2)", "/referrals/LOAD-1", "/sent", "/new", "/rejected"] {
-                var milliseconds: [Double] = []
+            // The referrals arrive while the desk runs: its next inbox request gives them their due days.
+            _ = try fixture.ledger.recordReceived(referrals)
+            let firstStart = ContinuousClock.now
+            #expect(try await desk.get("/inbox").status == .ok)
+            report.append(String(format: "%-22@ %7.1f ms", "/inbox first, after \(count) arrived" as NSString,
+                                 Self.milliseconds(ContinuousClock.now - firstStart)))
+            for path in ["/inbox", "/inbox/rows", "/inbox?page=\(count / 100)", "/referrals/LOAD-\(count / 2)", "/referrals/LOAD-1",
+                         "/sent", "/new", "/rejected"] {
+                var timings: [Double] = []
                 for _ in 0..<requests {
                     let start = ContinuousClock.now
                     let response = try await desk.get(path)
                     let elapsed = ContinuousClock.now - start
                     #expect(response.status == .ok, "\(path)")
-                    milliseconds.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                    timings.append(Self.milliseconds(elapsed))
                 }
-                milliseconds.sort()
-                let p50 = milliseconds[milliseconds.count / 2]
-                let p95 = milliseconds[min(milliseconds.count - 1, Int((Double(milliseconds.count) * 0.95).rounded(.up)) - 1)]
-                report.append(String(format: "%-22@ p50 %7.1f ms  p95 %7.1f ms  (%d requests)", path as NSString, p50, p95, requests))
+                report.append(Self.line(path, timings))
             }
-            // The first request after the ledger changed computes the list's order again.
+            // A referral arriving before each request: the request gives it its due day.
+            var afterArrival: [Double] = []
+            for round in 0..<requests {
+                _ = try fixture.ledger.recordReceived(try Self.referral("NEW-\(round)", day: 1 + round % 28))
+                let start = ContinuousClock.now
+                #expect(try await desk.get("/inbox").status == .ok)
+                afterArrival.append(Self.milliseconds(ContinuousClock.now - start))
+            }
+            report.append(Self.line("/inbox after an arrival", afterArrival))
+            // A referral leaving the list before each request (the sender withdrew it).
             var afterChange: [Double] = []
             for round in 0..<requests {
                 try fixture.routerSays("LOAD-\(round)", .withdrawn, actor: "peer-support.kochi", detail: "本人の希望",
                                        sequence: Int64(round + 1))
                 let start = ContinuousClock.now
                 #expect(try await desk.get("/inbox").status == .ok)
-                let elapsed = ContinuousClock.now - start
-                afterChange.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
+                afterChange.append(Self.milliseconds(ContinuousClock.now - start))
             }
-            afterChange.sort()
-            report.append(String(format: "%-22@ p50 %7.1f ms  p95 %7.1f ms  (%d requests)", "/inbox after a change" as NSString,
-                                 afterChange[afterChange.count / 2],
-                                 afterChange[min(afterChange.count - 1, Int((Double(afterChange.count) * 0.95).rounded(.up)) - 1)], requests))
+            report.append(Self.line("/inbox after a change", afterChange))
             let inbox = String(buffer: try await desk.get("/inbox").body)
-            #expect(inbox.contains("返事待ち \(count - requests) 件"))
-            #expect(inbox.contains("1 / \((count - requests + 99) / 100) ページ"))
+            #expect(inbox.contains("返事待ち \(count) 件"))
+            #expect(inbox.contains("1 / \((count + 99) / 100) ページ"))
             print("desk pages with \(count) received referrals in the ledger:\n" + report.joined(separator: "\n"))
         }
+    }
+
+    static func referral(_ id: String, day: Int) throws -> Referral {
+        let routing = """
+            {"id": "\(id)", "from": "peer-support.kochi", "to": "saposute.kochi",
+             "created_at": "2026-11-\(String(format: "%02d", day))T09:30:00+09:00", "needs": ["employment"], "age_band": "20s",
+             "sex": "male", "municipality": "高知市",
+             "consent": {"basis": "person", "obtained_on": "2026-11-01", "recorded_by": "相談員A"}}
+            """
+        return Referral(routing: try Routing.decode(json: Array(routing.utf8)),
+                        personal: Array(#"{"name": "利用者 \#(id)", "contact": "090-0000-0000"}"#.utf8))
+    }
+
+    static func milliseconds(_ elapsed: Duration) -> Double {
+        Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+    }
+
+    static func line(_ label: String, _ timings: [Double]) -> String {
+        let sorted = timings.sorted()
+        let p95 = sorted[min(sorted.count - 1, Int((Double(sorted.count) * 0.95).rounded(.up)) - 1)]
+        return String(format: "%-22@ p50 %7.1f ms  p95 %7.1f ms  (%d requests)", label as NSString, sorted[sorted.count / 2], p95,
+                      sorted.count)
     }
 }
