@@ -60,12 +60,15 @@ extension RouterLoop {
         let now = clock()
         switch results {
         case .success(let results):
-            gathering.answered(batch.count { !$0.isOwn })
+            var answered = 0
             for (waiting, result) in zip(batch, results) {
                 if let reply = afterCommit(result, request: waiting.request, agency: waiting.agency, socket: socket, now: now) {
                     answer(reply, to: waiting.routingID, agency: waiting.agency, socket: socket)
+                    answered += 1
                 }
             }
+            // Only answered requests bring a next one back (a delivery confirmation gets no answer).
+            gathering.answered(answered)
         case .failure(let error) where error.outcomeUnknown:
             // The commit may be on disk or not (a failed fsync does not undo a WAL commit), and
             // after a failed fsync the page cache no longer says what the disk holds. Say so, stop

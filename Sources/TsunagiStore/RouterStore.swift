@@ -53,6 +53,8 @@ public final class RouterStore: Sendable {
     /// The WAL's size past which the writer copies what is left of it between two batches, so
     /// that the next commit starts it again from the beginning.
     let walRewindBytes: Int
+    /// The store's page size: a WAL frame holds one page.
+    private let pageSize: Int
 
     /// Opens (creating with owner-only permissions when new) and migrates the store.
     public convenience init(path: String) throws {
@@ -89,6 +91,7 @@ public final class RouterStore: Sendable {
             // when it starts again.
             try db.execute(sql: "PRAGMA journal_size_limit = \(2 * walRewindBytes)")
         }
+        pageSize = try pool.read { try Int.fetchOne($0, sql: "PRAGMA page_size") } ?? 4096
         do {
             try RouterSchema.migrator.migrate(pool)
         } catch {
@@ -146,13 +149,11 @@ public final class RouterStore: Sendable {
     /// next commit rewind: the WAL stays near this size and commits overwrite blocks already on
     /// disk. The batch after waits for the copy (the acknowledgements of this one are already out).
     private func rewindLargeWAL(_ db: Database) {
-        guard checkpointer.walFrames.load(ordering: .relaxed) * Self.pageSize > walRewindBytes else { return }
+        guard checkpointer.walFrames.load(ordering: .relaxed) * pageSize > walRewindBytes else { return }
+        // A failed copy loses nothing (the frames stay in the WAL); the checkpointer tries again.
         _ = try? db.checkpoint(.passive)
         checkpointer.walFrames.store(0, ordering: .relaxed)
     }
-
-    /// SQLite's default page size, which the store keeps.
-    static let pageSize = 4096
 
     /// The error that stopped writes, if one did.
     public var stoppedWriting: StoreError? { writesStopped.withLock { $0 } }
@@ -530,10 +531,13 @@ enum StoredValue {
     private static func unreadable(_ column: String, _ stored: DatabaseValue, _ place: String) -> StoreError {
         let value = stored.isNull ? "empty" : "\(stored)".prefix(80)
         if place.hasPrefix("the ledger's") {
-            return StoreError("the \(column) of \(place) cannot be read (\(value)): the ledger holds a value the worker never writes; "
-                + "keep a copy of the ledger file and look at that row with sqlite3")
+            // Staff meet this one (the agency commands, the desk): Japanese first.
+            return StoreError("台帳に読めない値があります（\(column)、\(value)）。ワーカーが書かない値です。台帳ファイルの写しを取り、"
+                + "運用担当者に連絡してください。/ The \(column) of \(place) cannot be read (\(value)): the ledger holds a value "
+                + "the worker never writes; keep a copy of the ledger file and look at that row with sqlite3")
         }
-        return StoreError("the store's \(column) of \(place) cannot be read (\(value)): run tsunagi store verify")
+        return StoreError("the store's \(column) of \(place) cannot be read (\(value)): the router never writes such a value. "
+            + "Keep a copy of the store, run tsunagi store verify (it lists the rows it can tell are damaged) and look at this row with sqlite3")
     }
 }
 
