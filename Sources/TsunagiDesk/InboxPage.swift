@@ -44,8 +44,16 @@ struct InboxPage {
         let today = environment.today()
         let calendar = environment.calendar
         // The order comes from the ledger's index by due day: a page reads just the rows it shows.
-        let inbox = try ledger.inboxPage(dueRule: AnswerDueRule(businessDays: environment.ackDueBusinessDays, calendar: calendar),
-                                         today: today, pageSize: Self.pageSize, page: page(request))
+        // The worker gives each referral its due day as it records it; this catches up after an
+        // upgrade or a change of the agency's business days, and its failure (a full disk) must
+        // not stop staff from reading the inbox.
+        let dueRule = AnswerDueRule(businessDays: environment.ackDueBusinessDays, calendar: calendar)
+        do {
+            try ledger.fillDueDays(dueRule)
+        } catch {
+            context.logger.warning("cannot store the inbox's due days; the page computes them", metadata: ["error": "\(error)"])
+        }
+        let inbox = try ledger.inboxPage(dueRule: dueRule, today: today, pageSize: Self.pageSize, page: page(request))
         let pageCount = max(1, (inbox.waitingCount + Self.pageSize - 1) / Self.pageSize)
         let current = inbox.page
         let rowsByID = Dictionary(try ledger.inboxRows(inbox.waiting.map(\.id)).map { ($0.id.rawValue, $0) },

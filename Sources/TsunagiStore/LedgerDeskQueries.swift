@@ -36,11 +36,11 @@ extension AgencyLedger {
     /// One page of the inbox straight from the index `received_waiting_by_due`, so that a page
     /// costs the same with ten thousand referrals as with ten: the unanswered ones by due day
     /// (overdue ones, due before `today`, come first), then arrival and id. Also the accepted ones
-    /// (waiting for 完了), oldest first, up to `pageSize`. Waiting referrals without a due day get
-    /// theirs first (`fillDueDays`).
+    /// (waiting for 完了), oldest first, up to `pageSize`. A read only: the worker gives each
+    /// referral its due day when it records it (`fillDueDays`); one read before that (or stored as
+    /// text that is no date) shows `dueRule`'s day from the day it was made.
     public func inboxPage(dueRule: AnswerDueRule, today: CivilDate, pageSize: Int, page: Int) throws -> InboxSlice {
-        try fillDueDays(dueRule)
-        return try pool.read { db in
+        try pool.read { db in
             let waitingCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE \(Self.waitingCondition)") ?? 0
             let overdueCount = try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM received_referral WHERE \(Self.waitingCondition) AND due_day < ?
@@ -51,10 +51,18 @@ extension AgencyLedger {
                 SELECT id FROM received_referral WHERE state = 'accepted' ORDER BY received_at, id LIMIT ?
                 """, arguments: [pageSize])
             let acceptedCount = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM received_referral WHERE state = 'accepted'") ?? 0
+            let waiting = try rows.map { row in
+                let place = "the ledger's " + StoredValue.referralPlace(row)
+                let id = try StoredValue.text(row, "id", in: place)
+                if let due = try StoredValue.optional(row, "due_day", in: place).flatMap(CivilDate.init) { return (id: id, dueDay: due) }
+                // Not given its due day yet (or the sender's is no date): from the day it was made.
+                guard let made = try Row.fetchOne(db, sql: "SELECT created_day FROM received_referral WHERE id = ?", arguments: [id]) else {
+                    throw StoreError("the ledger's received referral \(id) disappeared while the inbox was read")
+                }
+                return (id: id, dueDay: dueRule.dueDay(madeOn: try StoredValue.parse(made, "created_day", in: place, CivilDate.init)))
+            }
             return InboxSlice(
-                waiting: rows.compactMap { row in
-                    (row[1] as String?).flatMap(CivilDate.init).map { (id: row[0] as String, dueDay: $0) }
-                },
+                waiting: waiting,
                 page: current, waitingCount: waitingCount, overdueCount: overdueCount, accepted: accepted, acceptedCount: acceptedCount)
         }
     }
@@ -69,7 +77,7 @@ extension AgencyLedger {
     /// day from the day it was made. Referrals recorded since the last call get theirs; when the rule
     /// is not the one the ledger's due days were computed with (the registry changed the agency's
     /// business days), every waiting referral's is computed again. A read when nothing is missing.
-    /// The recording of a delivery leaves it to this: the daemon's write path stays as it is.
+    /// The worker calls it after recording deliveries and when its desk starts.
     public func fillDueDays(_ rule: AnswerDueRule) throws {
         let key = rule.key
         let ruleSQL = "SELECT value FROM ledger_setting WHERE name = 'inbox_due_rule'"

@@ -59,7 +59,8 @@ public final class WorkerDaemon: Sendable {
         ledger = try AgencyLedger(path: folders.ledger, backgroundCheckpoints: true)
         reader = ReferralFileReader(agency: config.agency, profile: profile, knownDestinations: destinations)
         stateWriter = WorkerStateWriter(folders: folders, agency: config.agency.rawValue)
-        events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger, state: stateWriter)
+        events = WorkerEvents(agency: config.agency, ledger: ledger, folders: folders, logger: logger, state: stateWriter,
+                              answerDueRule: AnswerDueRule(businessDays: registryEntry?.ackDueBusinessDays ?? profile.defaultAckDueBusinessDays))
         sealing = try WorkerSealing(config: config, ledger: ledger, logger: logger)
         let sealingDelegate = SealingDelegate(inner: events, sealing: sealing)
         client = RouterClient(
@@ -261,8 +262,13 @@ final class WorkerEvents: RouterClientDelegate {
     /// Whether the client is connected to the router now (the desk's header shows it).
     var isConnected: Bool { state.snapshot.connected }
 
-    init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger, state: WorkerStateWriter) {
+    /// When this agency must answer a referral whose sender set no due date.
+    let answerDueRule: AnswerDueRule
+
+    init(agency: AgencyID, ledger: AgencyLedger, folders: WorkerFolders, logger: Logger, state: WorkerStateWriter,
+         answerDueRule: AnswerDueRule) {
         self.agency = agency
+        self.answerDueRule = answerDueRule
         self.ledger = ledger
         self.folders = folders
         self.logger = logger
@@ -293,6 +299,12 @@ final class WorkerEvents: RouterClientDelegate {
             logger.error("cannot store delivered referrals; the router will deliver them again",
                          metadata: ["batch.size": "\(deliveries.count)", "error": "\(error)"])
             return deliveries.map { _ in false }
+        }
+        do {
+            // The desk's inbox reads its order from the due days (LedgerDeskQueries).
+            try ledger.fillDueDays(answerDueRule)
+        } catch {
+            logger.warning("cannot store the due days of delivered referrals; the desk computes them", metadata: ["error": "\(error)"])
         }
         for (delivery, outcome) in zip(deliveries, outcomes) {
             if outcome == .recorded {

@@ -49,6 +49,23 @@ import TsunagiTestSupport
                                       at: "2026-12-01T01:00:00.000Z", detail: nil))
     }
 
+    /// As the worker and the desk read the inbox: due days given, then the page.
+    static func page(_ ledger: AgencyLedger, dueRule: AnswerDueRule, today: CivilDate, pageSize: Int, page: Int) throws -> InboxSlice {
+        try ledger.fillDueDays(dueRule)
+        return try ledger.inboxPage(dueRule: dueRule, today: today, pageSize: pageSize, page: page)
+    }
+
+    @Test func aReferralReadBeforeItsDueDayIsStoredShowsTheDayComputedFromWhenItWasMade() throws {
+        let ledger = try AgencyLedger(path: makeTemporaryDirectory("tsunagi-inbox-unfilled") + "/ledger.sqlite")
+        try ledger.recordReceived(try Self.referral("IN-N", made: "2026-12-01"), at: Self.arrival(0))
+        try ledger.recordReceived(try Self.referral("IN-S", made: "2026-11-30", due: "2026-12-09"), at: Self.arrival(1))
+        let slice = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        // Without the stored due day even the sender's is not read: both count from the day made.
+        #expect(Set(Self.order(slice)) == ["IN-N 2026-12-04", "IN-S 2026-12-03"])
+        #expect(Self.order(try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1))
+                == ["IN-N 2026-12-04", "IN-S 2026-12-09"])
+    }
+
     static func order(_ slice: InboxSlice) -> [String] {
         slice.waiting.map { "\($0.id) \($0.dueDay)" }
     }
@@ -56,7 +73,7 @@ import TsunagiTestSupport
     @Test func overdueFirstThenByDueDayArrivalAndIDWithAndWithoutTheSendersDueDate() throws {
         let ledger = try AgencyLedger(path: makeTemporaryDirectory("tsunagi-inbox-order") + "/ledger.sqlite")
         try Self.fill(ledger)
-        let slice = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        let slice = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
         #expect(Self.order(slice) == ["IN-B 2026-11-25", "IN-A 2026-11-26", "IN-G 2026-12-02", "IN-D 2026-12-04",
                                       "IN-E 2026-12-04", "IN-0 2026-12-04", "IN-C 2026-12-10"])
         #expect(slice.waitingCount == 7)
@@ -65,23 +82,23 @@ import TsunagiTestSupport
         #expect(slice.acceptedCount == 1)
 
         // Pages of three; a page past the end is the last one.
-        let second = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 3, page: 2)
+        let second = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 3, page: 2)
         #expect(second.page == 2)
         #expect(second.waiting.map(\.id) == ["IN-D", "IN-E", "IN-0"])
-        let beyond = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 3, page: 9)
+        let beyond = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 3, page: 9)
         #expect(beyond.page == 3)
         #expect(beyond.waiting.map(\.id) == ["IN-C"])
 
         // A referral recorded after the list was read gets its due day on the next read:
         // made on Wednesday 12-02, due Monday 12-07.
         try ledger.recordReceived(try Self.referral("IN-H", made: "2026-12-02"), at: Self.arrival(3))
-        let later = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        let later = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
         #expect(Self.order(later).suffix(2) == ["IN-H 2026-12-07", "IN-C 2026-12-10"])
 
         // An answered referral leaves the list; the day moving on makes more of them overdue.
         try ledger.apply(StatusUpdate(sequence: 2, referral: ReferralID(rawValue: "IN-B")!, state: .declined, actor: AgencyID("saposute.kochi"),
                                       at: "2026-12-02T01:00:00.000Z", detail: "定員"))
-        let friday = try ledger.inboxPage(dueRule: Self.threeDays, today: CivilDate(year: 2026, month: 12, day: 4)!, pageSize: 100, page: 1)
+        let friday = try Self.page(ledger, dueRule: Self.threeDays, today: CivilDate(year: 2026, month: 12, day: 4)!, pageSize: 100, page: 1)
         #expect(friday.waiting.first?.id == "IN-A")
         #expect(friday.waitingCount == 7)
         #expect(friday.overdueCount == 2)
@@ -90,9 +107,9 @@ import TsunagiTestSupport
     @Test func anotherNumberOfBusinessDaysComputesTheDueDaysAgain() throws {
         let ledger = try AgencyLedger(path: makeTemporaryDirectory("tsunagi-inbox-rule") + "/ledger.sqlite")
         try Self.fill(ledger)
-        _ = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        _ = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
         // Five business days: 11-20 → 11-30, 12-01 → 12-08; the senders' dates stay.
-        let five = try ledger.inboxPage(dueRule: AnswerDueRule(businessDays: 5), today: Self.today, pageSize: 100, page: 1)
+        let five = try Self.page(ledger, dueRule: AnswerDueRule(businessDays: 5), today: Self.today, pageSize: 100, page: 1)
         #expect(Self.order(five) == ["IN-B 2026-11-25", "IN-A 2026-11-30", "IN-G 2026-12-02", "IN-E 2026-12-04",
                                      "IN-D 2026-12-08", "IN-0 2026-12-08", "IN-C 2026-12-10"])
         #expect(five.overdueCount == 2)
@@ -102,7 +119,7 @@ import TsunagiTestSupport
         let path = makeTemporaryDirectory("tsunagi-inbox-plan") + "/ledger.sqlite"
         let ledger = try AgencyLedger(path: path)
         try Self.fill(ledger)
-        _ = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        _ = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
         let queue = try DatabaseQueue(path: path)
         let plan = try queue.read { db in
             try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + AgencyLedger.inboxOrderSQL, arguments: [100, 0])
@@ -135,7 +152,7 @@ import TsunagiTestSupport
             }
         }
         let ledger = try AgencyLedger(path: path)
-        let slice = try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
+        let slice = try Self.page(ledger, dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1)
         #expect(Self.order(slice) == ["OLD-B 2026-11-25", "OLD-A 2026-11-26", "OLD-C 2026-12-04", "OLD-D 2026-12-10"])
         #expect(slice.overdueCount == 2)
         #expect(slice.accepted == ["OLD-F"])
