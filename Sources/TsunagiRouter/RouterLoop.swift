@@ -102,7 +102,7 @@ struct RouterLoop {
 
     /// Up to 100 ms, less while an idle writer waits for the open batch to fill.
     func pollTimeoutMilliseconds() -> Int {
-        guard committing == nil, let deadline = gathering.deadline else { return 100 }
+        guard committing == nil, !openBatch.isEmpty, router.failure == nil, let deadline = gathering.deadline else { return 100 }
         let left = (deadline - clock()) / .milliseconds(1)
         return min(100, max(0, Int(left.rounded(.up))))
     }
