@@ -32,7 +32,7 @@ public enum HandoffState: String, Codable, Sendable, CaseIterable, Comparable {
         case .accepted: "受入"
         case .declined: "辞退"
         case .completed: "完了"
-        case .withdrawn: "取下げ"
+        case .withdrawn: "取り下げ"
         case .undeliverable: "開封不能"
         }
     }

@@ -62,7 +62,7 @@ struct HistoryModel: Sendable {
             let label = switch summary.state {
             case .completed: "結果"
             case .declined: "辞退の理由"
-            case .withdrawn: "取下げの理由"
+            case .withdrawn: "取り下げの理由"
             default: "内容"
             }
             facts.append(Fact(label: label, value: detail))
