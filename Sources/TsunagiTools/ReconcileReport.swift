@@ -14,7 +14,7 @@ public enum ReconcileReport {
         var lines = [
             "reconcile \(result.day) (Japan time): \(result.referralsAtRouter) referrals at the router, "
                 + "\(result.agenciesReporting.count) ledger reports, \(result.discrepancies.count) discrepancies"
-                + (repaired > 0 ? " (\(repaired) repair requests made; the next run confirms them)" : ""),
+                + (repaired > 0 ? " (\(repaired) repair request\(repaired == 1 ? "" : "s") made; the next run confirms them)" : ""),
         ]
         if result.allAgree { lines.append("all ledgers agree with the router") }
         for kind in Discrepancy.Kind.allCases {

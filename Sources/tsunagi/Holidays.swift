@@ -14,7 +14,7 @@ struct Holidays: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard (1949...9999).contains(year) else { throw ValidationError("the holiday law applies from 1949: give a year from 1949") }
+        guard (1949...9999).contains(year) else { throw ValidationError("give a year from 1949 (the holiday law's first) to 9999") }
     }
 
     func run() {

@@ -18,7 +18,7 @@ struct StoreVerify: ParsableCommand {
         let problems = try reportingFailures { try StoreMaintenance.verify(storePath: paths.store) }
         guard problems.isEmpty else {
             for problem in problems { print(problem) }
-            printError("\(problems.count) problems in \(paths.store)")
+            printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") in \(paths.store)")
             throw ExitCode(1)
         }
         print("\(paths.store): ok")
