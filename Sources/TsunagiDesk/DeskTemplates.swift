@@ -22,11 +22,11 @@ enum DeskTemplates {
     <tbody>
     {{#waiting}}
     <tr{{#overdue}} class="overdue"{{/overdue}}>
-    <td><a href="{{href}}">{{id}}</a></td>
-    <td>{{personName}}</td>
+    <td class="nowrap"><a href="{{href}}">{{id}}</a></td>
+    <td class="nowrap">{{personName}}</td>
     <td>{{from}}</td>
     <td>{{needs}}</td>
-    <td>{{ageBand}}</td>
+    <td class="nowrap">{{ageBand}}</td>
     <td>{{#overdue}}<span class="badge badge-overdue">{{overdueLabel}}</span> {{/overdue}}{{due}}</td>
     <td>{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td>
     </tr>
@@ -41,7 +41,7 @@ enum DeskTemplates {
     <thead><tr>{{#acceptedHeadings}}<th scope="col">{{.}}</th>{{/acceptedHeadings}}</tr></thead>
     <tbody>
     {{#accepted}}
-    <tr><td><a href="{{href}}">{{id}}</a></td><td>{{personName}}</td><td>{{from}}</td><td>{{needs}}</td><td>{{acceptedOn}}</td>
+    <tr><td class="nowrap"><a href="{{href}}">{{id}}</a></td><td class="nowrap">{{personName}}</td><td>{{from}}</td><td>{{needs}}</td><td>{{acceptedOn}}</td>
     <td>{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td></tr>
     {{/accepted}}
     </tbody>
@@ -181,7 +181,7 @@ enum DeskTemplates {
     <thead><tr>{{#headings}}<th scope="col">{{.}}</th>{{/headings}}</tr></thead>
     <tbody>
     {{#entries}}
-    <tr{{#refused}} class="overdue"{{/refused}}><td><a href="{{href}}">{{id}}</a></td><td>{{to}}</td><td>{{created}}</td>
+    <tr{{#refused}} class="overdue"{{/refused}}><td class="nowrap"><a href="{{href}}">{{id}}</a></td><td>{{to}}</td><td>{{created}}</td>
     <td>{{#refused}}<strong>{{refusedLabel}}</strong> {{/refused}}{{state}}{{#detail}}<br><span class="muted">{{.}}</span>{{/detail}}</td></tr>
     {{/entries}}
     </tbody>

@@ -35,6 +35,8 @@ enum WebAssets {
     th, td { border: 1px solid var(--line); padding: 0.35rem 0.5rem; text-align: left; vertical-align: top; }
     thead th { background: var(--band); }
     tr.overdue td { background: var(--alert-bg); }
+    /* Ids, names and age bands read whole; the longer columns wrap instead. */
+    td.nowrap { white-space: nowrap; }
     .badge { display: inline-block; padding: 0 0.4rem; border-radius: 3px; font-size: 0.875rem; font-weight: 700;
       border: 1px solid currentColor; }
     .badge-overdue { color: var(--alert); background: var(--paper); }
