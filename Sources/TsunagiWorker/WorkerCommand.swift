@@ -263,11 +263,36 @@ extension WorkerCommand {
                 throw CommandFailure("outbox にはすでに \(name) という名前のファイルがあります。名前を変えてください。",
                                      "the outbox already holds a file named \(name): rename yours.")
             }
+            try Self.check(data, name: name, file: file, settings: settings, folders: folders)
             // Through a hidden temp file: the daemon never sees a half-copied file.
             try DurableFiles.write(data, to: target, mode: 0o660)
             options.language == .ja
                 ? print("\(name) を outbox に置きました。ワーカーが送ります。結果は sent と status で確かめられます。")
                 : print("\(name) is in the outbox; the worker will send it. 'sent' and 'status' show how it went.")
+        }
+
+        /// Reads the file as the worker will, so that a file it would refuse outright is refused
+        /// here, in the same sentences, and never said to be on its way. What only the worker can
+        /// tell (a referral id sent before with other content) is still told in `sent` and `status`.
+        static func check(_ data: Data, name: String, file: String, settings: WorkerConfig, folders: WorkerFolders) throws {
+            let registry = settings.registryPath.flatMap { try? AgencyRegistry.load(path: $0) }
+            let reader = ReferralFileReader(agency: settings.agency, profile: ActiveProfile.profile,
+                                            knownDestinations: registry.map { Set($0.agencies.keys) })
+            let modified = (try? FileManager.default.attributesOfItem(atPath: file)[.modificationDate] as? Date) ?? Date()
+            // A row saved again without 作成日時 takes the time it was first sent with, as in the worker.
+            let ledger = FileManager.default.fileExists(atPath: folders.ledger) ? try? AgencyLedger(path: folders.ledger) : nil
+            do {
+                _ = try reader.readReferrals(data, name: name, modified: modified) { id in
+                    (try? ledger?.sentReferral(id))?.routing.createdAt
+                }
+            } catch {
+                let lines = error.problems
+                throw CommandFailure(
+                    "\(name) は outbox に置いていません（何も送っていません）。直して、もう一度 submit してください。\n"
+                        + lines.map(\.japaneseLine).joined(separator: "\n"),
+                    "\(name) was not put in the outbox (nothing was sent). Fix it and submit it again.\n"
+                        + lines.map(\.englishLine).joined(separator: "\n"))
+            }
         }
     }
 

@@ -70,6 +70,16 @@ struct WorkerEndToEndTests {
             try Self.document(id: "PS-W1").write(to: URL(fileURLWithPath: source))
             let submitted = try await network.command(Self.peer, ["submit", source])
             #expect(submitted.status == 0, "\(submitted.output)")
+            // A sheet the worker would refuse outright (Excel's Shift_JIS, a heading of another
+            // kind) is refused by submit in the worker's sentences and never put in the outbox.
+            let wrongSheet = (network.directory as NSString).appendingPathComponent("wrong.csv")
+            try #require("紹介ID,宛先\r\nPS-X1,saposute.kochi\r\n".data(using: .shiftJIS)).write(to: URL(fileURLWithPath: wrongSheet))
+            let refused = try await network.command(Self.peer, ["submit", wrongSheet, "--lang", "ja"])
+            #expect(refused.status == 1, "\(refused.output)")
+            #expect(refused.output.contains("wrong.csv は outbox に置いていません") && refused.output.contains("1行目 B列「宛先」"),
+                    "\(refused.output)")
+            let outbox = (network.dataDirectory(Self.peer) as NSString).appendingPathComponent("outbox")
+            #expect(!FileManager.default.fileExists(atPath: (outbox as NSString).appendingPathComponent("wrong.csv")))
             try await waitUntil("both referrals are delivered") {
                 try network.receivedState(Self.saposute, "PS-D1") != nil && network.receivedState(Self.saposute, "PS-W1") != nil
             }
