@@ -199,6 +199,6 @@ extension PeriodGroup {
                   outcome: try StoredValue.optional(row, "outcome", in: place),
                   municipality: try StoredValue.text(row, "municipality", in: place),
                   ageBand: try StoredValue.parse(row, "age_band", in: place, AgeBand.init(rawValue:)),
-                  count: Int(try StoredValue.sequence(row, "count", in: place)))
+                  count: Int(try StoredValue.integer(row, "count", in: place)))
     }
 }

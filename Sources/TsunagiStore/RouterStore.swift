@@ -358,7 +358,7 @@ struct BatchWriter {
         let storedState = try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:))
         // The destination could not open the personal part, and the sender sealed it again.
         if storedState == .undeliverable, storedRouting == routingData, storedPersonal != personal {
-            return try resubmitSealedAgain(referral, referralSequence: try StoredValue.sequence(existing, "seq", in: place), personal: personal)
+            return try resubmitSealedAgain(referral, referralSequence: try StoredValue.integer(existing, "seq", in: place), personal: personal)
         }
         guard storedRouting == routingData, storedPersonal == personal else {
             return .refused(.conflict(routing.id))
@@ -394,7 +394,7 @@ struct BatchWriter {
             return .refused(.notAParty(agency, id))
         }
         let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
-        let referralSequence = try StoredValue.sequence(row, "seq", in: place)
+        let referralSequence = try StoredValue.integer(row, "seq", in: place)
         switch transition.check(from: state, by: party, detail: detail, currentDetail: try StoredValue.optional(row, "detail", in: place)) {
         case .failure(.wrongActor(_, let required)):
             return .refused(.wrongActor(transition, id, required: required, sender: sender, destination: destination))
@@ -456,7 +456,7 @@ extension StoredReferral {
         let routing = try Routing.stored(in: row)
         let place = "referral \(routing.id)"
         self.init(
-            sequence: try StoredValue.sequence(row, "seq", in: place),
+            sequence: try StoredValue.integer(row, "seq", in: place),
             referral: Referral(routing: routing, personal: Array(try StoredValue.data(row, "personal", in: place))),
             state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
             submittedAt: try StoredValue.parse(row, "submitted_at", in: place) { $0 },
@@ -469,7 +469,7 @@ extension StatusUpdate {
     init(row: Row) throws {
         let place = "status update \(row[0] as DatabaseValue)"
         self.init(
-            sequence: try StoredValue.sequence(row, "seq", in: place),
+            sequence: try StoredValue.integer(row, "seq", in: place),
             referral: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
             state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
             actor: try StoredValue.parse(row, "actor", in: place, AgencyID.init(rawValue:)),
@@ -514,7 +514,7 @@ enum StoredValue {
         return text
     }
 
-    static func sequence(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Int64 {
+    static func integer(_ row: Row, _ column: String, in place: String) throws(StoreError) -> Int64 {
         let stored: DatabaseValue = row[column]
         guard case .int64(let value) = stored.storage else { throw unreadable(column, stored, place) }
         return value

@@ -63,7 +63,7 @@ public struct StoreReader: Sendable {
                 """, arguments: [id.rawValue]
             ).map { row in
                 let place = "event \(row["seq"] as DatabaseValue) of referral \(id)"
-                return HistoryEvent(sequence: try StoredValue.sequence(row, "seq", in: place),
+                return HistoryEvent(sequence: try StoredValue.integer(row, "seq", in: place),
                                     state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
                                     actor: try StoredValue.parse(row, "actor", in: place, AgencyID.init(rawValue:)),
                                     at: try StoredValue.text(row, "at", in: place),
@@ -107,7 +107,7 @@ public struct StoreReader: Sendable {
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS count FROM referral GROUP BY state") {
                 let place = "\(row["count"] as DatabaseValue) referrals"
                 let state = try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:))
-                counts[state] = Int(try StoredValue.sequence(row, "count", in: place))
+                counts[state] = Int(try StoredValue.integer(row, "count", in: place))
             }
             return counts
         }
@@ -135,7 +135,7 @@ extension OpenReferral {
             let parsed = text.split(separator: ",").map { Need(rawValue: String($0)) }
             return parsed.contains(nil) ? nil : parsed.compactMap { $0 }
         }
-        self.init(sequence: try StoredValue.sequence(row, "seq", in: place),
+        self.init(sequence: try StoredValue.integer(row, "seq", in: place),
                   id: try StoredValue.parse(row, "id", in: place, ReferralID.init(rawValue:)),
                   from: try StoredValue.parse(row, "from_agency", in: place, AgencyID.init(rawValue:)),
                   to: try StoredValue.parse(row, "to_agency", in: place, AgencyID.init(rawValue:)),
@@ -151,7 +151,7 @@ extension ReferralSummary {
         let routing = try Routing.stored(in: row)
         let place = "referral \(routing.id)"
         self.init(
-            sequence: try StoredValue.sequence(row, "seq", in: place), routing: routing,
+            sequence: try StoredValue.integer(row, "seq", in: place), routing: routing,
             state: try StoredValue.parse(row, "state", in: place, HandoffState.init(rawValue:)),
             submittedAt: try StoredValue.text(row, "submitted_at", in: place), stateAt: try StoredValue.text(row, "state_at", in: place),
             dueDay: try StoredValue.parse(row, "due_day", in: place) { CivilDate($0) }, detail: try StoredValue.optional(row, "detail", in: place))
