@@ -239,10 +239,12 @@ public final class AgencyLedger: Sendable {
 
     /// Records deliveries in one transaction (one fsync for all that one poll brought), each
     /// once: a delivery already recorded is answered `.alreadyRecorded` and changes nothing.
-    public func recordReceived(_ referrals: [Referral], at now: Date = Date()) throws -> [RecordOutcome] {
+    /// With `dueRule`, the new ones get their due day in the same transaction (the desk's inbox
+    /// reads its order from it).
+    public func recordReceived(_ referrals: [Referral], at now: Date = Date(), dueRule: AnswerDueRule? = nil) throws -> [RecordOutcome] {
         let timestamp = Timestamps.iso(now)
         return try pool.write { db in
-            try referrals.map { referral in
+            let outcomes = try referrals.map { referral -> RecordOutcome in
                 if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM received_referral WHERE id = ?"),
                                      arguments: [referral.id.rawValue]) == true {
                     return .alreadyRecorded
@@ -258,6 +260,8 @@ public final class AgencyLedger: Sendable {
                                      at: timestamp, detail: nil)
                 return .recorded
             }
+            if let dueRule { try Self.fillDueDays(db, rule: dueRule) }
+            return outcomes
         }
     }
 

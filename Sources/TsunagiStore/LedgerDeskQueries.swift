@@ -77,7 +77,8 @@ extension AgencyLedger {
     /// day from the day it was made. Referrals recorded since the last call get theirs; when the rule
     /// is not the one the ledger's due days were computed with (the registry changed the agency's
     /// business days), every waiting referral's is computed again. A read when nothing is missing.
-    /// The worker calls it after recording deliveries and when its desk starts.
+    /// The worker fills them as it records deliveries (`recordReceived(_:at:dueRule:)`); the desk
+    /// calls this to catch up (a ledger from before the column, a change of business days).
     public func fillDueDays(_ rule: AnswerDueRule) throws {
         let key = rule.key
         let ruleSQL = "SELECT value FROM ledger_setting WHERE name = 'inbox_due_rule'"
@@ -88,37 +89,41 @@ extension AgencyLedger {
             return stored == key && !missing
         }
         if upToDate { return }
-        try pool.write { db in
-            if try String.fetchOne(db, sql: ruleSQL) != key {
-                try db.execute(sql: "UPDATE received_referral SET due_day = NULL WHERE \(Self.waitingCondition)")
-                try db.execute(sql: """
-                    INSERT INTO ledger_setting(name, value) VALUES ('inbox_due_rule', ?)
-                    ON CONFLICT(name) DO UPDATE SET value = excluded.value
-                    """, arguments: [key])
-            }
-            // One business-day count per distinct day (in Swift: the calendar is TsunagiCore's).
-            var arguments: [any DatabaseValueConvertible] = []
-            var values: [String] = []
-            for day in try String.fetchAll(db, sql: """
-                SELECT DISTINCT created_day FROM received_referral WHERE \(Self.waitingCondition) AND due_day IS NULL
-                """).compactMap(CivilDate.init) {
-                values.append("(?, ?)")
-                arguments.append(day.description)
-                arguments.append(rule.dueDay(madeOn: day).description)
-            }
-            if values.isEmpty { values.append("(NULL, NULL)") }
-            // The sender's due date is parsed from the routing only when the bytes name one. A day
-            // that is not a date (never written by this ledger) keeps its text, so that it is not
-            // looked for again on every request.
+        try pool.write { try Self.fillDueDays($0, rule: rule) }
+    }
+
+    /// `fillDueDays` inside a transaction of the caller's (the worker's recording of deliveries).
+    static func fillDueDays(_ db: Database, rule: AnswerDueRule) throws {
+        let key = rule.key
+        if try String.fetchOne(db, sql: "SELECT value FROM ledger_setting WHERE name = 'inbox_due_rule'") != key {
+            try db.execute(sql: "UPDATE received_referral SET due_day = NULL WHERE \(Self.waitingCondition)")
             try db.execute(sql: """
-                WITH due(day, due) AS (VALUES \(values.joined(separator: ", ")))
-                UPDATE received_referral SET due_day = COALESCE(
-                    CASE WHEN instr(routing, CAST('"due_date"' AS BLOB)) > 0 THEN json_extract(CAST(routing AS TEXT), '$.due_date') END,
-                    (SELECT due.due FROM due WHERE due.day = received_referral.created_day),
-                    created_day)
-                WHERE \(Self.waitingCondition) AND due_day IS NULL
-                """, arguments: StatementArguments(arguments))
+                INSERT INTO ledger_setting(name, value) VALUES ('inbox_due_rule', ?)
+                ON CONFLICT(name) DO UPDATE SET value = excluded.value
+                """, arguments: [key])
         }
+        // One business-day count per distinct day (in Swift: the calendar is TsunagiCore's).
+        var arguments: [any DatabaseValueConvertible] = []
+        var values: [String] = []
+        for day in try String.fetchAll(db, sql: """
+            SELECT DISTINCT created_day FROM received_referral WHERE \(Self.waitingCondition) AND due_day IS NULL
+            """).compactMap(CivilDate.init) {
+            values.append("(?, ?)")
+            arguments.append(day.description)
+            arguments.append(rule.dueDay(madeOn: day).description)
+        }
+        if values.isEmpty { values.append("(NULL, NULL)") }
+        // The sender's due date is parsed from the routing only when the bytes name one. A day
+        // that is not a date (never written by this ledger) keeps its text, so that it is not
+        // looked for again on every request.
+        try db.execute(sql: """
+            WITH due(day, due) AS (VALUES \(values.joined(separator: ", ")))
+            UPDATE received_referral SET due_day = COALESCE(
+                CASE WHEN instr(routing, CAST('"due_date"' AS BLOB)) > 0 THEN json_extract(CAST(routing AS TEXT), '$.due_date') END,
+                (SELECT due.due FROM due WHERE due.day = received_referral.created_day),
+                created_day)
+            WHERE \(Self.waitingCondition) AND due_day IS NULL
+            """, arguments: StatementArguments(arguments))
     }
 
     /// The inbox rows of some received referrals (the ones a page shows), in the order given.

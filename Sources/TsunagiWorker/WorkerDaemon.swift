@@ -294,17 +294,11 @@ final class WorkerEvents: RouterClientDelegate {
     func store(deliveries: [Referral]) -> [Bool] {
         let outcomes: [RecordOutcome]
         do {
-            outcomes = try ledger.recordReceived(deliveries)
+            outcomes = try ledger.recordReceived(deliveries, dueRule: answerDueRule)
         } catch {
             logger.error("cannot store delivered referrals; the router will deliver them again",
                          metadata: ["batch.size": "\(deliveries.count)", "error": "\(error)"])
             return deliveries.map { _ in false }
-        }
-        do {
-            // The desk's inbox reads its order from the due days (LedgerDeskQueries).
-            try ledger.fillDueDays(answerDueRule)
-        } catch {
-            logger.warning("cannot store the due days of delivered referrals; the desk computes them", metadata: ["error": "\(error)"])
         }
         for (delivery, outcome) in zip(deliveries, outcomes) {
             if outcome == .recorded {

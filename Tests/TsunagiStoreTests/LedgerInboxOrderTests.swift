@@ -66,6 +66,15 @@ import TsunagiTestSupport
                 == ["IN-N 2026-12-04", "IN-S 2026-12-09"])
     }
 
+    @Test func theWorkerRecordsADeliveryWithItsDueDayInOneTransaction() throws {
+        let ledger = try AgencyLedger(path: makeTemporaryDirectory("tsunagi-inbox-recorded") + "/ledger.sqlite")
+        _ = try ledger.recordReceived([try Self.referral("IN-R", made: "2026-11-30", due: "2026-12-09"),
+                                       try Self.referral("IN-Q", made: "2026-12-01")], at: Self.arrival(0), dueRule: Self.threeDays)
+        // Read without any catch-up: the due days are stored already.
+        #expect(Self.order(try ledger.inboxPage(dueRule: Self.threeDays, today: Self.today, pageSize: 100, page: 1))
+                == ["IN-Q 2026-12-04", "IN-R 2026-12-09"])
+    }
+
     static func order(_ slice: InboxSlice) -> [String] {
         slice.waiting.map { "\($0.id) \($0.dueDay)" }
     }
