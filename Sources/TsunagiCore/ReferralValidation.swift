@@ -24,15 +24,16 @@ extension Routing {
         guard bytes.count <= Limits.routingBytes else {
             throw ProtocolError(.tooLarge, "the routing part is \(bytes.count) bytes; at most \(Limits.routingBytes) are allowed")
         }
-        guard let document = RoutingFastDecoder.parse(bytes) else {
+        if let routing = RoutingFastDecoder.decode(bytes) {
+            try routing.validate()
+            return routing
+        }
+        // Anything unusual: first whether it is JSON at all, then JSONDecoder, whose errors name the field.
+        guard RoutingFastDecoder.parse(bytes) != nil else {
             // The reader stops at the same depth limit: only a refused document needs the second
             // pass that says whether it was the nesting.
             try JSONDiagnostics.checkDepth(bytes, what: "the routing part")
             throw ProtocolError(.badJSON, "the routing part is not valid JSON")
-        }
-        if let routing = RoutingFastDecoder.routing(document) {
-            try routing.validate()
-            return routing
         }
         let routing: Routing
         do {
