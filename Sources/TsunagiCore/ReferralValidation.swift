@@ -69,7 +69,7 @@ extension Routing {
         }
         try Routing.checkText(municipality, field: "routing.municipality")
         try Routing.checkText(consent.recordedBy, field: "routing.consent.recorded_by", code: .noConsent)
-        if consent.obtainedOn > CivilDate(created, in: .japan) {
+        if consent.obtainedOn > CivilDate.japan(at: created) {
             throw ProtocolError(.noConsent, "routing.consent.obtained_on \(consent.obtainedOn) is after the referral was created: consent must come first")
         }
     }

@@ -92,8 +92,7 @@ extension RouterLoop {
                                                       senderKeys: senderKeys.map(\.id)) {
                 return .answer(.error(refusal, command: Command.submit.rawValue, referral: routing.id.rawValue))
             }
-            let today = CivilDate.today()
-            let dueDay = routing.dueDate ?? calendar.adding(businessDays: destination.ackDueBusinessDays, to: today)
+            let dueDay = routing.dueDate ?? arrivalDueDays.dueDay(afterBusinessDays: destination.ackDueBusinessDays)
             return .store(.submit(referral, dueDay: dueDay), command: Command.submit.rawValue, referral: routing.id.rawValue)
         case .transition(let transition, let id, let detail, let staff):
             return .store(.transition(transition, id, by: agency, detail: detail, staff: staff),

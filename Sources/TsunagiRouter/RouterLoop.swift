@@ -33,7 +33,8 @@ struct RouterLoop {
     /// Refusal lines, a few in full per agency and code each minute, then a count.
     var refusalLog: RefusalLog
     var logger: Logger { router.logger }
-    let calendar = BusinessCalendar.japanesePublicOffices
+    /// Due days of today's arrivals, by the destination's answer window.
+    var arrivalDueDays = ArrivalDueDays()
 
     init(router: Router, clock: @escaping @Sendable () -> ContinuousClock.Instant = { .now }) {
         self.router = router

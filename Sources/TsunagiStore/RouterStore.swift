@@ -318,7 +318,7 @@ struct BatchWriter {
     private mutating func submit(_ referral: Referral, dueDay: CivilDate) throws -> StoreResult {
         let routing = referral.routing
         let routingJSON = routing.canonicalJSON()
-        let createdDay = routing.createdDate.map { CivilDate($0, in: .japan) } ?? dueDay
+        let createdDay = routing.createdDate.map(CivilDate.japan(at:)) ?? dueDay
         // Insert first and look at the existing row only when the id is taken: a new referral,
         // the common case, costs one statement instead of two.
         let insert = try statement(\.insertReferral, sql: """

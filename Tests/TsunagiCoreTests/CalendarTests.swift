@@ -465,3 +465,57 @@ struct BusinessDayCountTests {
         }
     }
 }
+
+@Suite("Due days of today's arrivals")
+struct ArrivalDueDaysTests {
+    /// An instant given as Japan's wall clock (UTC+9, no summer time).
+    static func japan(_ date: String, _ hour: Int, _ minute: Int, _ second: Double = 0) -> Date {
+        let day = CivilDate(date)!
+        let utcMidnight = Calendar(identifier: .gregorian).date(from: DateComponents(
+            timeZone: TimeZone(identifier: "UTC"), year: day.year, month: day.month, day: day.day))!
+        return utcMidnight.addingTimeInterval(Double(hour * 3600 + minute * 60 - 9 * 3600) + second)
+    }
+
+    @Test("the due day follows Japan's midnight, weekends and holidays, and a clock set back")
+    func followsTheDay() {
+        var dueDays = ArrivalDueDays()
+        // Thursday 2026-11-19, the last moment before midnight in Japan: 1 business day on is
+        // Friday the 20th, 3 are Wednesday the 25th (Monday the 23rd is 勤労感謝の日).
+        #expect(dueDays.dueDay(afterBusinessDays: 1, at: Self.japan("2026-11-19", 23, 59, 59.9)) == CivilDate("2026-11-20"))
+        #expect(dueDays.dueDay(afterBusinessDays: 3, at: Self.japan("2026-11-19", 23, 59, 59.9)) == CivilDate("2026-11-25"))
+        // Friday in Japan though still Thursday in UTC: counted from Friday.
+        #expect(dueDays.dueDay(afterBusinessDays: 1, at: Self.japan("2026-11-20", 0, 0)) == CivilDate("2026-11-24"))
+        #expect(dueDays.dueDay(afterBusinessDays: 3, at: Self.japan("2026-11-20", 0, 0)) == CivilDate("2026-11-26"))
+        // The clock set back to Thursday.
+        #expect(dueDays.dueDay(afterBusinessDays: 3, at: Self.japan("2026-11-19", 10, 0)) == CivilDate("2026-11-25"))
+        // Across the New Year closing, 29 December – 3 January.
+        #expect(dueDays.dueDay(afterBusinessDays: 2, at: Self.japan("2026-12-28", 18, 0)) == CivilDate("2027-01-05"))
+    }
+
+    @Test("the day in Japan by arithmetic is the time zone database's, from 1948 to 2100")
+    func japanByArithmetic() {
+        // Every 7 hours 13 minutes over 152 years, through Japan's summer times of 1948 – 1951,
+        // plus the last moments either side of a midnight in Japan.
+        var seconds = Double(-694_224_000)
+        while seconds < 4_102_444_800 {
+            let date = Date(timeIntervalSince1970: seconds)
+            #expect(CivilDate.japan(at: date) == CivilDate(date, in: .japan), "\(date)")
+            seconds += 7 * 3600 + 13 * 60
+        }
+        #expect(CivilDate.japan(at: Self.japan("2026-11-19", 23, 59, 59.999)) == CivilDate("2026-11-19"))
+        #expect(CivilDate.japan(at: Self.japan("2026-11-20", 0, 0)) == CivilDate("2026-11-20"))
+    }
+
+    @Test("it gives what the business calendar gives for the day, over a year of instants")
+    func agreesWithTheCalendar() {
+        var dueDays = ArrivalDueDays()
+        let calendar = BusinessCalendar.japanesePublicOffices
+        var instant = Self.japan("2026-04-01", 0, 0)
+        for step in 0..<(365 * 5) {
+            let window = [1, 3, 5, 10][step % 4]
+            #expect(dueDays.dueDay(afterBusinessDays: window, at: instant)
+                    == calendar.adding(businessDays: window, to: CivilDate(instant, in: .japan)), "\(instant)")
+            instant += 86_400 / 5 + 7
+        }
+    }
+}

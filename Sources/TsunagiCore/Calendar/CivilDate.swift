@@ -44,6 +44,18 @@ public struct CivilDate: Hashable, Comparable, Sendable, Codable, CustomStringCo
         self.init(dayNumber: Int((localSeconds / 86_400).rounded(.down)))
     }
 
+    /// The civil date in Japan at `date`. Japan has kept UTC+9 without summer time since 1952, so
+    /// this is arithmetic, not a question to the time zone database (which took about a
+    /// microsecond, twice for every referral the router took in); earlier instants still ask it.
+    public static func japan(at date: Date) -> CivilDate {
+        let seconds = date.timeIntervalSince1970
+        guard seconds >= japanWithoutSummerTimeSince else { return CivilDate(date, in: .japan) }
+        return CivilDate(dayNumber: Int(((seconds + 9 * 3600) / 86_400).rounded(.down)))
+    }
+
+    /// 1952-01-01T00:00:00+09:00, after Japan's last summer time (1951).
+    private static let japanWithoutSummerTimeSince: TimeInterval = -568_112_400
+
     /// Today's date as seen in `timeZone` (Japan by default, whatever the server's zone).
     public static func today(in timeZone: TimeZone = .japan) -> CivilDate {
         CivilDate(Date(), in: timeZone)
