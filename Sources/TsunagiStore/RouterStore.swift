@@ -180,20 +180,31 @@ public final class RouterStore: Sendable {
     /// every one a reconcile asked to deliver again (whatever the cursor: they may be old).
     public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
         try pool.read { db in
-            // `state IN (…)` repeats the partial index referral_open's predicate, which SQLite must
-            // see to use it: `state = 'submitted'` alone reads the table by seq instead. CROSS JOIN
-            // reads the few repair requests first; as a plain JOIN the planner scans every referral.
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT * FROM referral
-                WHERE to_agency = ? AND seq > ? AND state IN ('submitted', 'delivered') AND state = 'submitted'
-                UNION
-                SELECT r.* FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq
-                WHERE r.to_agency = ? AND r.state <> 'withdrawn'
-                ORDER BY seq LIMIT ?
-                """, arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
+            let rows = try Row.fetchAll(db, sql: Self.undeliveredSQL,
+                                        arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
             return try rows.map(StoredReferral.init(row:))
         }
     }
+
+    /// `state = 'submitted'` is the partial index referral_undelivered's predicate, which SQLite
+    /// must see to use it. CROSS JOIN reads the few repair requests first; as a plain JOIN the
+    /// planner scans every referral.
+    static let undeliveredSQL = """
+        SELECT * FROM referral
+        WHERE to_agency = ? AND seq > ? AND state = 'submitted'
+        UNION
+        SELECT r.* FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq
+        WHERE r.to_agency = ? AND r.state <> 'withdrawn'
+        ORDER BY seq LIMIT ?
+        """
+
+    /// What `hasBacklog` asks, each with the agency as its one argument.
+    static let backlogProbes = [
+        "SELECT 1 FROM referral WHERE to_agency = ? AND state = 'submitted' LIMIT 1",
+        "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
+        "SELECT 1 FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
+        "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
+    ]
 
     /// Status updates `agency` has not acknowledged, oldest first.
     public func unacknowledgedNotices(for agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StatusUpdate] {
@@ -212,15 +223,9 @@ public final class RouterStore: Sendable {
     /// through an index, so asking this every second costs microseconds, whatever the store's size.
     public func hasBacklog(for agency: AgencyID) throws -> Bool {
         try pool.read { db in
-            // The same two forms as in `undelivered`, for the same reasons: the repeated partial
-            // index predicate, and CROSS JOIN so that the repair requests are read first.
-            let probes = [
-                "SELECT 1 FROM referral WHERE to_agency = ? AND state IN ('submitted', 'delivered') AND state = 'submitted' LIMIT 1",
-                "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
-                "SELECT 1 FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
-                "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
-            ]
-            for sql in probes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
+            // The same two forms as in `undelivered`, for the same reasons: the partial index's
+            // predicate, and CROSS JOIN so that the repair requests are read first.
+            for sql in Self.backlogProbes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
                 return true
             }
             return false
