@@ -8,7 +8,7 @@ extension RoutingFastDecoder.Reader {
     mutating func routing() -> Routing? {
         // A bit per known key: a duplicate is left to JSONDecoder.
         var seen: UInt16 = 0
-        var unknownKeys: [String] = []
+        var unknownKeys: Set<String> = []
         var id: ReferralID?, from: AgencyID?, to: AgencyID?, createdAt: String?, needs: [Need]?
         var ageBand: AgeBand?, sex: Sex?, municipality: String?, consent: Consent?
         var dueDate: CivilDate?
@@ -66,7 +66,7 @@ extension RoutingFastDecoder.Reader {
 
     private mutating func consent() -> Consent? {
         var seen: UInt8 = 0
-        var unknownKeys: [String] = []
+        var unknownKeys: Set<String> = []
         var basis: ConsentBasis?, obtainedOn: CivilDate?, recordedBy: String?
         let complete = members { reader, key in
             let bit: UInt8
@@ -163,10 +163,10 @@ extension RoutingFastDecoder.Reader {
         return nil
     }
 
-    /// A member the router does not read: any JSON value, under a key seen once in this object.
-    private mutating func unknownMember(_ key: UnsafeBufferPointer<UInt8>, seen: inout [String]) -> Bool {
-        guard let name = String(validating: key, as: UTF8.self), !seen.contains(name) else { return false }
-        seen.append(name)
+    /// A member the router does not read: any JSON value, under a key seen once in this object
+    /// (a set, so that thousands of small members cost a hash each, not a search of the others).
+    private mutating func unknownMember(_ key: UnsafeBufferPointer<UInt8>, seen: inout Set<String>) -> Bool {
+        guard let name = String(validating: key, as: UTF8.self), seen.insert(name).inserted else { return false }
         return value() != nil
     }
 

@@ -75,6 +75,34 @@ struct RoutingFastDecoderTests {
         #expect(RoutingFastDecoder.decode(Array(twice.utf8)) == nil)
     }
 
+    @Test("a member the router ignores, written twice, is left to JSONDecoder, in the routing part and in its consent")
+    func duplicateUnknownMembers() throws {
+        var plain = CanonicalJSONTests.routing
+        plain.municipality = "高知市"
+        let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
+        for twice in [text.replacingOccurrences(of: #"{"age_band""#, with: #"{"note":1,"note":2,"age_band""#),
+                      text.replacingOccurrences(of: #"{"basis""#, with: #"{"note":1,"note":[],"basis""#)] {
+            #expect(twice != text)
+            let bytes = Array(twice.utf8)
+            #expect(RoutingFastDecoder.decode(bytes) == nil, "\(twice)")
+            let reference = (try? JSONDecoder().decode(Routing.self, from: Data(bytes)))
+            #expect((try? Routing.decode(json: bytes)) == reference)
+        }
+    }
+
+    @Test("a member the router reads, written twice, is left to JSONDecoder")
+    func duplicateKnownMembers() throws {
+        var plain = CanonicalJSONTests.routing
+        plain.municipality = "高知市"
+        let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
+        for twice in [text.replacingOccurrences(of: #"{"age_band""#, with: #"{"sex":"male","age_band""#),
+                      text.replacingOccurrences(of: #"{"age_band""#, with: #"{"due_date":null,"age_band""#),
+                      text.replacingOccurrences(of: #"{"basis""#, with: #"{"recorded_by":"X","basis""#)] {
+            #expect(twice != text)
+            #expect(RoutingFastDecoder.decode(Array(twice.utf8)) == nil, "\(twice)")
+        }
+    }
+
     @Test("leaves anything unusual to JSONDecoder", arguments: [
         #"{"id":"a"}"#, #"{"id":"a","id":"b"}"#, #"[1,2]"#, #"{"needs":"x"}"#, "{", "",
         #"{"id": 12}"#, #"{"x":1,"x":2}"#,

@@ -54,6 +54,10 @@ import TsunagiTestSupport
         let reader = StoreReader(store: store)
         #expect(try reader.openReferrals().map(\.id.rawValue) == ["old-0", "old-1", "old-3", "old-5"])
         #expect(try reader.openReferrals(includingUndeliverable: true).map(\.id.rawValue) == ["old-0", "old-1", "old-3", "old-4", "old-5"])
+        let backlogs = try reader.destinationBacklogs(agencies: [])
+        #expect(backlogs[AgencyID("saposute.kochi")].map { [$0.submitted, $0.delivered] } == [2, 1])
+        #expect(backlogs[AgencyID("welfare-office.aki")].map { [$0.submitted, $0.delivered] } == [1, 0])
+        #expect(backlogs.count == 2)
         // And what arrives after the split is delivered and listed with them, in arrival order.
         _ = try store.apply([.submit(SampleReferral.make(id: "new-1", from: "peer-support.kochi", to: "saposute.kochi"),
                                      dueDay: CivilDate("2026-12-31")!)])
