@@ -143,24 +143,37 @@ enum RoutingFastDecoder {
         }
 
         mutating func array() -> Value? {
+            var values: [Value] = []
+            let complete = elements { reader in
+                guard let value = reader.value() else { return false }
+                values.append(value)
+                return true
+            }
+            return complete ? .array(values) : nil
+        }
+
+        /// Reads an array at the reader's position, calling `element` with the reader at each
+        /// element, which `element` reads. False when the array is not exactly JSON, nests too
+        /// deep, or `element` gave up.
+        mutating func elements(_ element: (inout Self) -> Bool) -> Bool {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return false }
             depth += 1
-            guard depth <= Limits.jsonDepth else { return nil }
+            guard depth <= Limits.jsonDepth else { return false }
             defer { depth -= 1 }
             index += 1
-            var values: [Value] = []
             skipSpace()
             if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
                 index += 1
-                return .array(values)
+                return true
             }
             while true {
-                guard let value = value() else { return nil }
-                values.append(value)
+                guard element(&self) else { return false }
                 skipSpace()
-                guard index < bytes.count else { return nil }
+                guard index < bytes.count else { return false }
                 if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-                if bytes[index] == UInt8(ascii: "]") { index += 1; return .array(values) }
-                return nil
+                if bytes[index] == UInt8(ascii: "]") { index += 1; return true }
+                return false
             }
         }
 

@@ -92,27 +92,13 @@ extension RoutingFastDecoder.Reader {
 
     /// An array of needs, each a known need's string.
     private mutating func needs() -> [Need]? {
-        skipSpace()
-        guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
-        depth += 1
-        guard depth <= Limits.jsonDepth else { return nil }
-        defer { depth -= 1 }
-        index += 1
         var needs: [Need] = []
-        skipSpace()
-        if index < bytes.count, bytes[index] == UInt8(ascii: "]") {
-            index += 1
-            return needs
-        }
-        while true {
-            guard let text = stringValue(), let need = Need(rawValue: text) else { return nil }
+        let complete = elements { reader in
+            guard let text = reader.stringValue(), let need = Need(rawValue: text) else { return false }
             needs.append(need)
-            skipSpace()
-            guard index < bytes.count else { return nil }
-            if bytes[index] == UInt8(ascii: ",") { index += 1; continue }
-            if bytes[index] == UInt8(ascii: "]") { index += 1; return needs }
-            return nil
+            return true
         }
+        return complete ? needs : nil
     }
 
     /// Reads an object, calling `member` with each key and the reader at its value, which

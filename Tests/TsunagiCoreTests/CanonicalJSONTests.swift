@@ -28,6 +28,13 @@ struct CanonicalJSONTests {
 
 @Suite("Fast routing decoder")
 struct RoutingFastDecoderTests {
+    /// A routing without escapes in its canonical JSON, and that JSON as text to edit.
+    static func plainDocument() -> (Routing, String) {
+        var plain = CanonicalJSONTests.routing
+        plain.municipality = "高知市"
+        return (plain, String(decoding: plain.canonicalJSON(), as: UTF8.self))
+    }
+
     @Test("decodes what JSONDecoder decodes, to the same value")
     func agreesWithJSONDecoder() throws {
         var plain = CanonicalJSONTests.routing
@@ -60,9 +67,7 @@ struct RoutingFastDecoderTests {
 
     @Test("a key written with escapes is left to JSONDecoder, which reads it as the member it names")
     func escapedKeys() throws {
-        var plain = CanonicalJSONTests.routing
-        plain.municipality = "高知市"
-        let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
+        let (plain, text) = Self.plainDocument()
         // "\u0069d" is "id": taken for an unknown member, the document would lack its id, or
         // with a second "id" be read differently from JSONDecoder.
         for escaped in [text.replacingOccurrences(of: #""id":"#, with: #""\u0069d":"#),
@@ -77,9 +82,7 @@ struct RoutingFastDecoderTests {
 
     @Test("a member the router ignores, written twice, is left to JSONDecoder, in the routing part and in its consent")
     func duplicateUnknownMembers() throws {
-        var plain = CanonicalJSONTests.routing
-        plain.municipality = "高知市"
-        let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
+        let (_, text) = Self.plainDocument()
         for twice in [text.replacingOccurrences(of: #"{"age_band""#, with: #"{"note":1,"note":2,"age_band""#),
                       text.replacingOccurrences(of: #"{"basis""#, with: #"{"note":1,"note":[],"basis""#)] {
             #expect(twice != text)
@@ -92,9 +95,7 @@ struct RoutingFastDecoderTests {
 
     @Test("a member the router reads, written twice, is left to JSONDecoder")
     func duplicateKnownMembers() throws {
-        var plain = CanonicalJSONTests.routing
-        plain.municipality = "高知市"
-        let text = String(decoding: plain.canonicalJSON(), as: UTF8.self)
+        let (_, text) = Self.plainDocument()
         for twice in [text.replacingOccurrences(of: #"{"age_band""#, with: #"{"sex":"male","age_band""#),
                       text.replacingOccurrences(of: #"{"age_band""#, with: #"{"due_date":null,"age_band""#),
                       text.replacingOccurrences(of: #"{"basis""#, with: #"{"recorded_by":"X","basis""#)] {

@@ -9,17 +9,13 @@ import TsunagiTestSupport
 /// ones by destination (the router delivers to one at a time): SQLite's own plans on a real
 /// store, and a store written before the split read the same after it.
 @Suite struct OpenReferralIndexTests {
-    func plan(_ sql: String, in store: RouterStore) throws -> [String] {
-        try store.pool.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String } }
-    }
-
     @Test func deliveryAndItsBacklogProbeSearchOneDestinationsUndeliveredReferrals() throws {
         let store = try RouterStore(path: makeTemporaryDirectory("tsunagi-open-plan") + "/router.sqlite")
         defer { try? store.close() }
-        let delivery = try plan(RouterStore.undeliveredSQL.replacingOccurrences(of: "?", with: "'saposute.kochi'"), in: store)
+        let delivery = try store.queryPlan(RouterStore.undeliveredSQL.replacingOccurrences(of: "?", with: "'saposute.kochi'"))
         #expect(delivery.contains { $0.hasPrefix("SEARCH referral USING INDEX referral_undelivered (to_agency=? AND seq>?)") }, "\(delivery)")
         #expect(!delivery.contains { $0.hasPrefix("SCAN referral") || $0.hasPrefix("SCAN r ") }, "\(delivery)")
-        let probe = try plan(RouterStore.backlogProbes[0].replacingOccurrences(of: "?", with: "'saposute.kochi'"), in: store)
+        let probe = try store.queryPlan(RouterStore.backlogProbes[0].replacingOccurrences(of: "?", with: "'saposute.kochi'"))
         #expect(probe.contains { $0.hasPrefix("SEARCH referral USING") && $0.contains("INDEX referral_undelivered (to_agency=?)") }, "\(probe)")
     }
 

@@ -45,16 +45,19 @@ import TsunagiTestSupport
 
 /// The console's reads stay off the million closed referrals: SQLite's own plan for them on a real store.
 @Suite struct ConsoleReadPlanTests {
-    func plan(_ sql: String, in store: RouterStore) throws -> [String] {
-        try store.pool.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String } }
-    }
-
     @Test func whatChangedSinceAMarkIsReadAlongTheEventKeyNotBySearchingReferrals() throws {
         let store = try RouterStore(path: makeTemporaryDirectory("tsunagi-plan") + "/router.sqlite")
         defer { try? store.close() }
-        let plan = try plan(StoreReader.changedDaysSQL.replacingOccurrences(of: "?", with: "0"), in: store)
+        let plan = try store.queryPlan(StoreReader.changedDaysSQL.replacingOccurrences(of: "?", with: "0"))
         #expect(plan.contains { $0.contains("SEARCH event USING INTEGER PRIMARY KEY") }, "\(plan)")
         #expect(plan.contains { $0.contains("SEARCH referral USING INTEGER PRIMARY KEY") }, "\(plan)")
         #expect(!plan.contains { $0.hasPrefix("SCAN") }, "\(plan)")
+    }
+}
+
+extension RouterStore {
+    /// SQLite's plan for `sql` on this store, one line per step.
+    func queryPlan(_ sql: String) throws -> [String] {
+        try pool.read { db in try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql).map { $0["detail"] as String } }
     }
 }
