@@ -27,8 +27,8 @@ enum DeskTemplates {
     <td>{{from}}</td>
     <td>{{needs}}</td>
     <td class="nowrap">{{ageBand}}</td>
-    <td>{{#overdue}}<span class="badge badge-overdue">{{overdueLabel}}</span> {{/overdue}}{{due}}</td>
-    <td>{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td>
+    <td class="nowrap">{{#overdue}}<span class="badge badge-overdue">{{overdueLabel}}</span> {{/overdue}}{{due}}</td>
+    <td class="nowrap">{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td>
     </tr>
     {{/waiting}}
     </tbody>
@@ -41,8 +41,8 @@ enum DeskTemplates {
     <thead><tr>{{#acceptedHeadings}}<th scope="col">{{.}}</th>{{/acceptedHeadings}}</tr></thead>
     <tbody>
     {{#accepted}}
-    <tr><td class="nowrap"><a href="{{href}}">{{id}}</a></td><td class="nowrap">{{personName}}</td><td>{{from}}</td><td>{{needs}}</td><td>{{acceptedOn}}</td>
-    <td>{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td></tr>
+    <tr><td class="nowrap"><a href="{{href}}">{{id}}</a></td><td class="nowrap">{{personName}}</td><td>{{from}}</td><td>{{needs}}</td><td class="nowrap">{{acceptedOn}}</td>
+    <td class="nowrap">{{state}}{{#queued}}<br><span class="muted">{{.}}</span>{{/queued}}</td></tr>
     {{/accepted}}
     </tbody>
     </table>
