@@ -113,11 +113,11 @@ enum RouterSchema {
             // Keyed (to_agency, seq), the covering open-referrals index took a new entry at one
             // place per destination in every commit; an insertion there, away from the index's
             // end, splits and rebalances ~150-byte entries among their neighbours, each dirty
-            // page a 4 KiB WAL frame: half of the 90 frames a commit of 64 referrals for 13
-            // destinations wrote. Keyed by seq, the open referrals append at the end, and the
+            // page a 4 KiB WAL frame: half of the 89 frames a commit of 64 referrals for 13
+            // destinations wrote (scripts/wal-frames). Keyed by seq, the open referrals append at the end, and the
             // views that read them all (the pending view, the console's backlogs) read them in
             // arrival order as before. The router's delivery, which asks for one destination's
-            // undelivered referrals, gets a narrow index of its own: 73 frames instead of 90.
+            // undelivered referrals, gets a narrow index of its own: 73 frames instead of 89.
             try db.execute(sql: """
                 DROP INDEX referral_open;
                 CREATE INDEX referral_open ON referral(seq, to_agency, id, from_agency, needs, state, created_day, due_day)

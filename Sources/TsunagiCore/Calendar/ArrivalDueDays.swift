@@ -28,7 +28,7 @@ public struct ArrivalDueDays: Sendable {
             dueByWindow = [:]
         }
         if let due = dueByWindow[businessDays] { return due }
-        let due = calendar.adding(businessDays: businessDays, to: today!)
+        let due = AnswerDueRule(businessDays: businessDays, calendar: calendar).dueDay(madeOn: today!)
         dueByWindow[businessDays] = due
         return due
     }
