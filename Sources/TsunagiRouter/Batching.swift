@@ -112,14 +112,14 @@ extension RouterLoop {
     mutating func afterCommit(_ result: StoreResult, request: StoreRequest, agency: AgencyID,
                               socket: borrowing Socket, now: ContinuousClock.Instant) -> RouterMessage? {
         switch result {
-        case .submitted(let id, let state, let isNew):
+        case .submitted(let id, let state, let isNew, let sequence):
             if isNew, case .submit(let referral, _) = request {
                 activity.submitted += 1
                 router.counters.countSubmit()
                 logger.debug("referral submitted", metadata: [
                     "referral.id": "\(id)", "agency.from": "\(referral.routing.from)", "agency.to": "\(referral.routing.to)",
                 ])
-                deliverNow(referral, socket: socket, now: now)
+                deliverNow(referral, sequence: sequence, socket: socket, now: now)
             }
             return .submitted(id, state)
         case .transitioned(let transition, let id, let state, let notices):

@@ -8,12 +8,17 @@ import ZeroMQ
 /// Delivery: referrals and status updates to the connected agencies, within a window of 256
 /// unconfirmed each, oldest first from the store, repeated with back-off until confirmed.
 extension RouterLoop {
-    mutating func deliverNow(_ referral: Referral, socket: borrowing Socket, now: ContinuousClock.Instant) {
+    /// Sends a referral just stored (or sealed again) to its destination, or leaves it to the
+    /// store's backlog, read from `deliveryCursor` on: a referral sealed again sits before the
+    /// cursor, so the cursor moves back to it.
+    mutating func deliverNow(_ referral: Referral, sequence: Int64, socket: borrowing Socket, now: ContinuousClock.Instant) {
         let agency = referral.routing.to
         guard var link = links[agency] else { return }
         // Keep order: while older ones wait in the store, this one waits behind them.
         guard !link.backlog, link.deliveries.count < WireProtocol.deliveryWindow else {
-            links[agency]?.backlog = true
+            link.backlog = true
+            link.deliveryCursor = min(link.deliveryCursor, sequence - 1)
+            links[agency] = link
             return
         }
         let message = RouterMessage.deliver(referral)

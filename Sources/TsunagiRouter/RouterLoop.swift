@@ -140,11 +140,11 @@ struct RouterLoop {
         if now >= nextBacklogScan {
             nextBacklogScan = now.advanced(by: .seconds(1))
             // Another process (reconcile) may have asked for a redelivery or a status resend of an
-            // old referral, behind the read cursors: read again from the start.
+            // old referral: the store's backlog is read again (redeliveries whatever the cursor,
+            // status updates from the start).
             for (agency, link) in links where !link.backlog {
                 if (try? router.store.hasBacklog(for: agency)) == true {
                     links[agency]!.backlog = true
-                    links[agency]!.deliveryCursor = 0
                     links[agency]!.noticeCursor = 0
                 }
             }

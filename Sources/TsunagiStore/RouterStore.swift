@@ -22,7 +22,9 @@ public struct Notice: Sendable, Hashable {
 
 /// The store's answer to one request.
 public enum StoreResult: Sendable, Equatable {
-    case submitted(ReferralID, HandoffState, isNew: Bool)
+    /// `isNew` when it is to be delivered: just stored, or sealed again; `sequence` is its place
+    /// in the store.
+    case submitted(ReferralID, HandoffState, isNew: Bool, sequence: Int64)
     case transitioned(Transition, ReferralID, HandoffState, notices: [Notice])
     case statusAcknowledged
     case reported(CivilDate)
@@ -181,17 +183,19 @@ public final class RouterStore: Sendable {
     public func undelivered(to agency: AgencyID, afterSequence: Int64, limit: Int) throws -> [StoredReferral] {
         try pool.read { db in
             let rows = try Row.fetchAll(db, sql: Self.undeliveredSQL,
-                                        arguments: [agency.rawValue, afterSequence, agency.rawValue, limit])
+                                        arguments: [afterSequence, agency.rawValue, agency.rawValue, limit])
             return try rows.map(StoredReferral.init(row:))
         }
     }
 
-    /// `state = 'submitted'` is the partial index referral_undelivered's predicate, which SQLite
-    /// must see to use it. CROSS JOIN reads the few repair requests first; as a plain JOIN the
-    /// planner scans every referral.
+    /// The open referrals after the cursor, in arrival order, those for `agency` and undelivered
+    /// taken: the router moves the cursor past what it has read, so a connected destination's
+    /// read starts at the newest referrals. The partial index's predicate is written out because
+    /// SQLite uses a partial index only for a WHERE that repeats it. CROSS JOIN reads the few
+    /// repair requests first; as a plain JOIN the planner scans every referral.
     static let undeliveredSQL = """
-        SELECT * FROM referral
-        WHERE to_agency = ? AND seq > ? AND state = 'submitted'
+        SELECT * FROM referral INDEXED BY referral_open
+        WHERE seq > ? AND state IN ('submitted', 'delivered') AND to_agency = ? AND state = 'submitted'
         UNION
         SELECT r.* FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq
         WHERE r.to_agency = ? AND r.state <> 'withdrawn'
@@ -200,7 +204,6 @@ public final class RouterStore: Sendable {
 
     /// What `hasBacklog` asks, each with the agency as its one argument.
     static let backlogProbes = [
-        "SELECT 1 FROM referral WHERE to_agency = ? AND state = 'submitted' LIMIT 1",
         "SELECT 1 FROM notification WHERE agency = ? LIMIT 1",
         "SELECT 1 FROM redelivery d CROSS JOIN referral r ON r.seq = d.referral_seq WHERE r.to_agency = ? AND r.state <> 'withdrawn' LIMIT 1",
         "SELECT 1 FROM resend_request WHERE agency = ? LIMIT 1",
@@ -218,13 +221,14 @@ public final class RouterStore: Sendable {
         }
     }
 
-    /// Whether anything waits for `agency`: an undelivered referral, an unacknowledged status
-    /// update, or a repair a reconcile asked for. Each probe stops at the first row it finds
-    /// through an index, so asking this every second costs microseconds, whatever the store's size.
+    /// Whether anything the router did not put there itself may wait for `agency`: an
+    /// unacknowledged status update, or a repair a reconcile asked for. (Undelivered referrals
+    /// are the router's own doing, and it keeps track of them.) Each probe stops at the first
+    /// row it finds through an index, so asking this every second costs microseconds, whatever
+    /// the store's size.
     public func hasBacklog(for agency: AgencyID) throws -> Bool {
         try pool.read { db in
-            // The same two forms as in `undelivered`, for the same reasons: the partial index's
-            // predicate, and CROSS JOIN so that the repair requests are read first.
+            // CROSS JOIN as in `undelivered`, so that the repair requests are read first.
             for sql in Self.backlogProbes where try Bool.fetchOne(db.cachedStatement(sql: sql), arguments: [agency.rawValue]) == true {
                 return true
             }
@@ -346,8 +350,9 @@ struct BatchWriter {
         insert.bind(12, routing.ageBand.rawValue)
         try insert.execute()
         guard db.changesCount == 0 else {
-            try appendEvent(referralSequence: db.lastInsertedRowID, state: .submitted, actor: routing.from, detail: nil)
-            return .submitted(routing.id, .submitted, isNew: true)
+            let referralSequence = db.lastInsertedRowID
+            try appendEvent(referralSequence: referralSequence, state: .submitted, actor: routing.from, detail: nil)
+            return .submitted(routing.id, .submitted, isNew: true, sequence: referralSequence)
         }
         let routingData = Data(routingJSON)
         let personal = Data(referral.personal)
@@ -362,13 +367,14 @@ struct BatchWriter {
         let storedRouting = try StoredValue.data(existing, "routing", in: place)
         let storedState = try StoredValue.parse(existing, "state", in: place, HandoffState.init(rawValue:))
         // The destination could not open the personal part, and the sender sealed it again.
+        let storedSequence = try StoredValue.integer(existing, "seq", in: place)
         if storedState == .undeliverable, storedRouting == routingData, storedPersonal != personal {
-            return try resubmitSealedAgain(referral, referralSequence: try StoredValue.integer(existing, "seq", in: place), personal: personal)
+            return try resubmitSealedAgain(referral, referralSequence: storedSequence, personal: personal)
         }
         guard storedRouting == routingData, storedPersonal == personal else {
             return .refused(.conflict(routing.id))
         }
-        return .submitted(routing.id, storedState, isNew: false)
+        return .submitted(routing.id, storedState, isNew: false, sequence: storedSequence)
     }
 
     /// The destination could not open the personal part and the sender sealed it again: the new
@@ -377,7 +383,7 @@ struct BatchWriter {
         try db.cachedStatement(sql: "UPDATE referral SET personal = ?, state = 'submitted', state_at = ?, detail = NULL WHERE seq = ?")
             .execute(arguments: [personal, timestamp, referralSequence])
         try appendEvent(referralSequence: referralSequence, state: .submitted, actor: referral.routing.from, detail: nil)
-        return .submitted(referral.id, .submitted, isNew: true)
+        return .submitted(referral.id, .submitted, isNew: true, sequence: referralSequence)
     }
 
     private mutating func transition(_ transition: Transition, _ id: ReferralID, by agency: AgencyID, detail: String?,

@@ -56,6 +56,47 @@ struct RouterLoopTests {
         #expect(try fixture.deliveries(destination) == Array(ids[256..<266]))
     }
 
+    @Test("a referral sealed again while its destination's window is full goes first when room opens")
+    func sealedAgainBehindAFullWindow() throws {
+        let fixture = try LoopFixture()
+        let destination = try fixture.worker("employment-base.chubu")
+        let sender = try fixture.worker("saposute.kochi")
+        let due = CivilDate("2026-12-10")!
+        let first = SampleReferral.make(id: "reseal-0", from: "saposute.kochi", to: "employment-base.chubu", personal: "sealed to the old key")
+        try fixture.submit([first])
+        _ = try fixture.store.apply([.transition(.undeliverable, first.id, by: AgencyID("employment-base.chubu"), detail: "432 sealed-for-another-key")])
+        let later = (1...300).map { String(format: "reseal-%03d", $0) }
+        try fixture.submit(later.map { SampleReferral.make(id: $0, from: "saposute.kochi", to: "employment-base.chubu") })
+
+        // The destination connects: its backlog is read into a full window, the read cursor past
+        // the referral it could not open.
+        var loop = fixture.loop()
+        let start = fixture.clock.now
+        fixture.connect(&loop, destination, at: start)
+        fixture.connect(&loop, sender, at: start)
+        loop.housekeeping(fixture.routerSocket, now: start)
+        #expect(try fixture.deliveries(destination) == Array(later.prefix(256)))
+
+        // Sealed again while the window is full: it waits, and is the oldest that waits.
+        var resealed = first
+        resealed.personal = Array("sealed to the new key".utf8)
+        try fixture.commit(&loop, [.submit(resealed, dueDay: due)], from: sender)
+        #expect(try fixture.deliveries(destination).isEmpty)
+        try fixture.commit(&loop, later.prefix(3).map {
+            .transition(.confirmDelivery, ReferralID(rawValue: $0)!, by: AgencyID("employment-base.chubu"), detail: nil)
+        }, from: destination)
+        // Room for three: the store's backlog is read, a few rows a round, until the window is full.
+        let agency = AgencyID("employment-base.chubu")
+        var round = 0
+        while (loop.links[agency]?.deliveries.count ?? 0) < WireProtocol.deliveryWindow, round < 500 {
+            let now = start + .milliseconds(200 + round)
+            fixture.connect(&loop, destination, at: now)
+            loop.housekeeping(fixture.routerSocket, now: now)
+            round += 1
+        }
+        #expect(try fixture.deliveries(destination) == ["reseal-0", "reseal-257", "reseal-258"])
+    }
+
     @Test("a withdrawal stops the repeats of its delivery; the destination hears of it once")
     func withdrawStopsRepeats() throws {
         let fixture = try LoopFixture()

@@ -41,7 +41,7 @@ struct RouterStoreTests {
             .transition(.accept, ReferralID(rawValue: "nope")!, by: AgencyID("saposute.kochi"), detail: nil),
             .submit(first, dueDay: due),
         ])
-        #expect(results[0] == .submitted(first.id, .submitted, isNew: true))
+        #expect(results[0] == .submitted(first.id, .submitted, isNew: true, sequence: 1))
         guard case .refused(let conflict) = results[1] else { Issue.record("expected a conflict"); return }
         #expect(conflict.code == .conflict)
         guard case .transitioned(.accept, _, .accepted, let notices) = results[2] else { Issue.record("expected accepted"); return }
@@ -49,7 +49,7 @@ struct RouterStoreTests {
         guard case .refused(let missing) = results[3] else { Issue.record("expected not-found"); return }
         #expect(missing.code == .notFound)
         // The repeat sees the state the same transaction reached.
-        #expect(results[4] == .submitted(first.id, .accepted, isNew: false))
+        #expect(results[4] == .submitted(first.id, .accepted, isNew: false, sequence: 1))
         #expect(try StoreReader(store: store).history(of: first.id).map(\.state) == [.submitted, .accepted])
     }
 
@@ -166,7 +166,7 @@ final class OutcomeLog: @unchecked Sendable {
         lock.withLock {
             results.compactMap { result in
                 switch result {
-                case .submitted(_, let state, _): state
+                case .submitted(_, let state, _, _): state
                 case .transitioned(_, _, let state, _): state
                 default: nil
                 }
