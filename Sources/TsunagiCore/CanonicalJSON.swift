@@ -46,9 +46,14 @@ extension [UInt8] {
     /// A JSON string: quotes, backslashes and control characters escaped; other UTF-8 as is.
     fileprivate mutating func appendString(_ text: String) {
         append(UInt8(ascii: "\""))
-        // Nearly every string needs no escaping: copy it whole.
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            append(contentsOf: text.utf8)
+        // Nearly every string needs no escaping: copy it whole, from its contiguous bytes.
+        var text = text
+        let copied = text.withUTF8 { bytes in
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+            append(contentsOf: bytes)
+            return true
+        }
+        if copied {
             append(UInt8(ascii: "\""))
             return
         }

@@ -30,10 +30,10 @@ extension RoutingFastDecoder.Reader {
                 guard let values = reader.needs() else { return false }
                 needs = values; bit = 1 << 4
             } else if Self.key(key, is: "age_band") {
-                guard let text = reader.stringValue(), let parsed = AgeBand(rawValue: text) else { return false }
+                guard let parsed = reader.caseValue(CaseBytes.ageBands) else { return false }
                 ageBand = parsed; bit = 1 << 5
             } else if Self.key(key, is: "sex") {
-                guard let text = reader.stringValue(), let parsed = Sex(rawValue: text) else { return false }
+                guard let parsed = reader.caseValue(CaseBytes.sexes) else { return false }
                 sex = parsed; bit = 1 << 6
             } else if Self.key(key, is: "municipality") {
                 guard let text = reader.stringValue() else { return false }
@@ -71,7 +71,7 @@ extension RoutingFastDecoder.Reader {
         let complete = members { reader, key in
             let bit: UInt8
             if Self.key(key, is: "basis") {
-                guard let text = reader.stringValue(), let parsed = ConsentBasis(rawValue: text) else { return false }
+                guard let parsed = reader.caseValue(CaseBytes.consentBases) else { return false }
                 basis = parsed; bit = 1 << 0
             } else if Self.key(key, is: "obtained_on") {
                 guard let text = reader.stringValue(), let parsed = CivilDate(text) else { return false }
@@ -94,7 +94,7 @@ extension RoutingFastDecoder.Reader {
     private mutating func needs() -> [Need]? {
         var needs: [Need] = []
         let complete = elements { reader in
-            guard let text = reader.stringValue(), let need = Need(rawValue: text) else { return false }
+            guard let need = reader.caseValue(CaseBytes.needs) else { return false }
             needs.append(need)
             return true
         }
@@ -163,10 +163,39 @@ extension RoutingFastDecoder.Reader {
         return string()
     }
 
+    /// A string value naming one of a few known cases, matched by its bytes: no `String` is made
+    /// for a value the router only has to recognize. Nil for anything else, escapes included
+    /// (the caller then leaves the document to JSONDecoder, whose error names the field).
+    private mutating func caseValue<Case>(_ cases: [(bytes: [UInt8], value: Case)]) -> Case? {
+        skipSpace()
+        guard index < bytes.count, bytes[index] == UInt8(ascii: "\"") else { return nil }
+        let start = index + 1
+        var end = start
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\"), bytes[end] >= 0x20 { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        guard let known = cases.first(where: { $0.bytes.elementsEqual(text) }) else { return nil }
+        index = end + 1
+        return known.value
+    }
+
     private static func key(_ key: UnsafeBufferPointer<UInt8>, is name: StaticString) -> Bool {
         guard key.count == name.utf8CodeUnitCount else { return false }
         let expected = name.utf8Start
         for offset in 0..<key.count where key[offset] != expected[offset] { return false }
         return true
+    }
+}
+
+/// The known cases of the routing part's enumerations, by the bytes of their JSON names.
+private enum CaseBytes {
+    static let ageBands = table(AgeBand.self)
+    static let sexes = table(Sex.self)
+    static let consentBases = table(ConsentBasis.self)
+    static let needs = table(Need.self)
+
+    private static func table<Case: CaseIterable & RawRepresentable>(_: Case.Type) -> [(bytes: [UInt8], value: Case)]
+    where Case.RawValue == String {
+        Case.allCases.map { (Array($0.rawValue.utf8), $0) }
     }
 }
