@@ -26,6 +26,11 @@ struct BenchSmokeTests {
         let submits = try #require(report["durableSubmits"] as? [String: Any])
         #expect(submits["referrals"] as? Int == 400)
         #expect(submits["refused"] as? Int == 0)
+        // The machine's CPU during the run: the senders and the router kept it busy.
+        let busy = try #require(submits["machineBusyPercent"] as? Double)
+        let steal = try #require(submits["hostStealPercent"] as? Double)
+        #expect(busy > 0 && busy <= 100)
+        #expect(steal >= 0 && steal <= 100)
         let handoff = try #require(report["handoff"] as? [String: Any])
         #expect(handoff["referrals"] as? Int == 50)
         try? FileManager.default.removeItem(atPath: directory)

@@ -16,6 +16,9 @@ public enum BenchFormatting {
             rows.append(("ack latency p50 / p99 / max", String(format: "%.2f / %.2f / %.2f ms", submits.ackLatency.p50Milliseconds, submits.ackLatency.p99Milliseconds, submits.ackLatency.maxMilliseconds), "p99 ≤ 10 ms: \(verdict(submits.ackLatency.p99Milliseconds <= 10))"))
             rows.append(("router CPU per submit", String(format: "%.1f µs", submits.routerCPUMicrosecondsPerSubmit), "≤ 40 µs: \(verdict(submits.routerCPUMicrosecondsPerSubmit <= 40))"))
             rows.append(("router CPU / peak memory", String(format: "%.0f%% / %.0f MB", submits.routerCPUPercent, submits.routerPeakMemoryMB), ""))
+            if let busy = submits.machineBusyPercent, let steal = submits.hostStealPercent {
+                rows.append(("  machine busy / taken by the host", String(format: "%.0f%% / %.1f%%", busy, steal), "of all cores: the host's part of a slow run"))
+            }
         }
         if let handoff = report.handoff {
             rows.append(("hand-off p50 / p99 / max at \(handoff.rate)/s", String(format: "%.2f / %.2f / %.2f ms", handoff.latency.p50Milliseconds, handoff.latency.p99Milliseconds, handoff.latency.maxMilliseconds), "p99 ≤ 20 ms: \(verdict(handoff.latency.p99Milliseconds <= 20))"))

@@ -34,6 +34,10 @@ public struct BenchReport: Sendable, Codable {
         /// Router CPU (user + system, all its threads, from /proc) divided by the referrals acknowledged.
         public let routerCPUMicrosecondsPerSubmit: Double
         public let routerPeakMemoryMB: Double
+        /// The whole machine's CPU during the run, every core together: busy, and taken by the
+        /// host for other guests (steal). Nil where /proc/stat cannot be read.
+        public let machineBusyPercent: Double?
+        public let hostStealPercent: Double?
     }
 
     public struct Handoff: Sendable, Codable {
@@ -126,11 +130,13 @@ public enum BenchRunner {
         }
         Thread.sleep(forTimeInterval: 0.5)
         let cpuBefore = ProcessStats.read(pid: router.pid)?.cpuSeconds ?? 0
+        let machineBefore = MachineCPUTimes.read()
         let started = ContinuousClock.now
         for _ in loads { gate.signal() }
         for _ in loads { done.wait() }
         let elapsed = ContinuousClock.now - started
         let stats = ProcessStats.read(pid: router.pid)
+        let machine = machineBefore.flatMap { before in MachineCPUTimes.read().map { $0.since(before) } }
         var latencies = LatencyRecorder()
         var acknowledged = 0
         var refused = 0
@@ -147,7 +153,8 @@ public enum BenchRunner {
             ackLatency: latencies.summary,
             routerCPUPercent: routerCPU / seconds * 100,
             routerCPUMicrosecondsPerSubmit: acknowledged > 0 ? routerCPU / Double(acknowledged) * 1_000_000 : 0,
-            routerPeakMemoryMB: Double(stats?.peakResidentBytes ?? 0) / 1_048_576)
+            routerPeakMemoryMB: Double(stats?.peakResidentBytes ?? 0) / 1_048_576,
+            machineBusyPercent: machine?.busyPercent, hostStealPercent: machine?.stealPercent)
     }
 
     static func machineDescription() -> String {
