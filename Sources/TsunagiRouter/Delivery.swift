@@ -13,30 +13,33 @@ extension RouterLoop {
     /// cursor, so the cursor moves back to it.
     mutating func deliverNow(_ referral: Referral, sequence: Int64, socket: borrowing Socket, now: ContinuousClock.Instant) {
         let agency = referral.routing.to
-        guard var link = links[agency] else { return }
+        guard let (routingID, hasRoom) = links[agency].map({
+            ($0.routingID, !$0.backlog && $0.deliveries.count < WireProtocol.deliveryWindow)
+        }) else { return }
         // Keep order: while older ones wait in the store, this one waits behind them.
-        guard !link.backlog, link.deliveries.count < WireProtocol.deliveryWindow else {
-            link.backlog = true
-            link.deliveryCursor = min(link.deliveryCursor, sequence - 1)
-            links[agency] = link
+        guard hasRoom else {
+            links[agency]!.backlog = true
+            links[agency]!.deliveryCursor = min(links[agency]!.deliveryCursor, sequence - 1)
             return
         }
         let message = RouterMessage.deliver(referral)
-        link.deliveries[referral.id] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
-        links[agency] = link
-        send(message, to: link.routingID, agency: agency, socket: socket)
+        // Changed in place: a copy of the link taken out of `links` would copy its whole window.
+        links[agency]!.deliveries[referral.id] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+        send(message, to: routingID, agency: agency, socket: socket)
     }
 
     mutating func notify(_ notice: Notice, socket: borrowing Socket, now: ContinuousClock.Instant) {
-        guard var link = links[notice.agency] else { return }
-        guard !link.backlog, link.notices.count < WireProtocol.deliveryWindow else {
-            links[notice.agency]?.backlog = true
+        let agency = notice.agency
+        guard let (routingID, hasRoom) = links[agency].map({
+            ($0.routingID, !$0.backlog && $0.notices.count < WireProtocol.deliveryWindow)
+        }) else { return }
+        guard hasRoom else {
+            links[agency]!.backlog = true
             return
         }
         let message = RouterMessage.status(notice.update)
-        link.notices[notice.update.sequence] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
-        links[notice.agency] = link
-        send(message, to: link.routingID, agency: notice.agency, socket: socket)
+        links[agency]!.notices[notice.update.sequence] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+        send(message, to: routingID, agency: agency, socket: socket)
     }
 
     mutating func redeliverOverdue(_ agency: AgencyID, socket: borrowing Socket, now: ContinuousClock.Instant) {
