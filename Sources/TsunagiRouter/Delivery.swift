@@ -9,8 +9,9 @@ import ZeroMQ
 /// unconfirmed each, oldest first from the store, repeated with back-off until confirmed.
 extension RouterLoop {
     /// Sends a referral just stored (or sealed again) to its destination, or leaves it to the
-    /// store's backlog, read from `deliveryCursor` on: a referral sealed again sits before the
-    /// cursor, so the cursor moves back to it.
+    /// store's backlog, read from `deliveryCursor` on. Sent, it moves the cursor up to it: with
+    /// nothing older waiting, the next read of the backlog need not pass over what went straight
+    /// out. Left, a referral sealed again sits before the cursor, so the cursor moves back to it.
     mutating func deliverNow(_ referral: Referral, sequence: Int64, socket: borrowing Socket, now: ContinuousClock.Instant) {
         let agency = referral.routing.to
         guard let (routingID, hasRoom) = links[agency].map({
@@ -25,6 +26,7 @@ extension RouterLoop {
         let message = RouterMessage.deliver(referral)
         // Changed in place: a copy of the link taken out of `links` would copy its whole window.
         links[agency]!.deliveries[referral.id] = AgencyLink.InFlight(sentAt: now, attempts: 1, message: message)
+        links[agency]!.deliveryCursor = max(links[agency]!.deliveryCursor, sequence)
         send(message, to: routingID, agency: agency, socket: socket)
     }
 

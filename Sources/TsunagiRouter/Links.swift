@@ -15,7 +15,8 @@ struct AgencyLink {
     var deliveries: [ReferralID: InFlight] = [:]
     /// Status updates sent and not yet acknowledged, by event sequence.
     var notices: [Int64: InFlight] = [:]
-    /// The highest store sequence read so far while draining the backlog.
+    /// Where the next read of the store's backlog starts: past every referral read from it or
+    /// sent straight after its commit, before any sealed again while the window was full.
     var deliveryCursor: Int64 = 0
     var noticeCursor: Int64 = 0
     /// The store may hold more for this agency than is in flight.

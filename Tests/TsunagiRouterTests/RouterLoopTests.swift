@@ -56,6 +56,34 @@ struct RouterLoopTests {
         #expect(try fixture.deliveries(destination) == Array(ids[256..<266]))
     }
 
+    @Test("referrals sent straight after their commit are not read again from the store: the backlog read starts after them")
+    func backlogReadStartsAfterWhatWentStraightOut() throws {
+        let fixture = try LoopFixture()
+        let destination = try fixture.worker("welfare-office.aki")
+        let sender = try fixture.worker("peer-support.kochi")
+        var loop = fixture.loop()
+        let start = fixture.clock.now
+        fixture.connect(&loop, destination, at: start)
+        fixture.connect(&loop, sender, at: start)
+        loop.housekeeping(fixture.routerSocket, now: start)
+
+        // One commit of 300: the first 256 go out as they commit (store sequences 1 … 256), the
+        // rest wait in the store.
+        let ids = (1...300).map { String(format: "straight-%03d", $0) }
+        try fixture.commit(&loop, ids.map { .submit(SampleReferral.make(id: $0, from: "peer-support.kochi", to: "welfare-office.aki"),
+                                                    dueDay: CivilDate("2026-12-10")!) }, from: sender)
+        #expect(try fixture.deliveries(destination) == Array(ids.prefix(256)))
+        #expect(loop.links[AgencyID("welfare-office.aki")]?.deliveryCursor == 256)
+
+        // Room for ten: the next ten, in one read of the store.
+        try fixture.commit(&loop, ids.prefix(10).map {
+            .transition(.confirmDelivery, ReferralID(rawValue: $0)!, by: AgencyID("welfare-office.aki"), detail: nil)
+        }, from: destination)
+        fixture.connect(&loop, destination, at: start + .milliseconds(100))
+        loop.housekeeping(fixture.routerSocket, now: start + .milliseconds(100))
+        #expect(try fixture.deliveries(destination) == Array(ids[256..<266]))
+    }
+
     @Test("a referral sealed again while its destination's window is full goes first when room opens")
     func sealedAgainBehindAFullWindow() throws {
         let fixture = try LoopFixture()
