@@ -182,13 +182,18 @@ enum RoutingFastDecoder {
         mutating func string() -> String? {
             index += 1
             let start = index
+            var ascii = true
             while index < bytes.count {
                 let byte = bytes[index]
                 if byte == UInt8(ascii: "\"") {
-                    let text = String(validating: UnsafeBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+                    let utf8 = UnsafeBufferPointer(rebasing: bytes[start..<index])
+                    // ASCII is valid UTF-8 as it stands; the generic validation costs more than
+                    // the rest of most routing strings (ids, agencies, dates).
+                    let text = ascii ? String(decoding: utf8, as: UTF8.self) : String(validating: utf8, as: UTF8.self)
                     index += 1
                     return text
                 }
+                if byte >= 0x80 { ascii = false }
                 if byte == UInt8(ascii: "\\") {
                     // Rare in routing documents: read the rest of this string the slow way.
                     index = start
