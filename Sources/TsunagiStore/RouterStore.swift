@@ -79,7 +79,8 @@ public final class RouterStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         do {
-            pool = try DatabasePool(path: path, configuration: configuration)
+            let location = WALWriteGathering.isRegistered ? WALWriteGathering.uri(path: path) : path
+            pool = try DatabasePool(path: location, configuration: configuration)
         } catch {
             throw StoreError("cannot open the store at \(path): \(error)")
         }
@@ -87,6 +88,9 @@ public final class RouterStore: Sendable {
         // writer, or a power cut can lose commits that were acknowledged.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Now that every commit syncs the WAL, the writer may write each commit's frames in
+            // one call at the sync (WALWriteGathering).
+            if let connection = db.sqliteConnection { _ = WALWriteGathering.holdWrites(of: connection) }
             // The checkpointer below moves the WAL into the file; commits never do it themselves.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // A WAL that grew while a long read held it is cut back to twice the rewind size
