@@ -79,8 +79,10 @@ public final class RouterStore: Sendable {
             try db.execute(sql: "PRAGMA cache_size = -32768")
         }
         do {
-            let location = WALWriteGathering.isRegistered ? WALWriteGathering.uri(path: path) : path
-            pool = try DatabasePool(path: location, configuration: configuration)
+            // WALWriteGathering becomes SQLite's default VFS: every connection opened from here
+            // on goes through it, and only the writer holds its WAL writes (below).
+            _ = WALWriteGathering.isRegistered
+            pool = try DatabasePool(path: path, configuration: configuration)
         } catch {
             throw StoreError("cannot open the store at \(path): \(error)")
         }
@@ -88,9 +90,6 @@ public final class RouterStore: Sendable {
         // writer, or a power cut can lose commits that were acknowledged.
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
-            // Now that every commit syncs the WAL, the writer may write each commit's frames in
-            // one call at the sync (WALWriteGathering).
-            if let connection = db.sqliteConnection { _ = WALWriteGathering.holdWrites(of: connection) }
             // The checkpointer below moves the WAL into the file; commits never do it themselves.
             try db.execute(sql: "PRAGMA wal_autocheckpoint = 0")
             // A WAL that grew while a long read held it is cut back to twice the rewind size
@@ -103,6 +102,9 @@ public final class RouterStore: Sendable {
         } catch {
             throw StoreError("cannot migrate the store at \(path): \(error)")
         }
+        // Now that every commit syncs the WAL, and the migrations' large transactions are done,
+        // the writer writes each commit's frames in one call at the sync (WALWriteGathering).
+        _ = try pool.writeWithoutTransaction { try WALWriteGathering.holdWrites(of: $0) }
         StoreFiles.restrictToOwner(path)
         checkpointer = try Checkpointer(path: path)
     }

@@ -1,11 +1,12 @@
 import Foundation
+import GRDB
 import GRDBSQLite
 
 /// Writes a commit's WAL frames with one system call instead of two per frame.
 ///
 /// SQLite writes each WAL frame as two `pwrite`s, its 24-byte header and then its page, at offsets
-/// that straddle the file's 4 KiB pages: a commit of 64 referrals made about 99 system calls, each
-/// taking the kernel's page-cache path for one or two pages (11 % of the router's CPU under
+/// that straddle the file's 4 KiB pages: a commit of 64 referrals made 98 system calls, each
+/// taking the kernel's page-cache path for one or two pages (15 % of the router's CPU under
 /// `tsunagi bench`, by `perf`). This VFS is SQLite's own ("unix") except for WAL files, whose
 /// contiguous writes it holds in memory and writes out in one call when SQLite syncs the WAL.
 /// Any other call on the WAL (read, size, truncate, file control, close) writes what is held
@@ -13,48 +14,47 @@ import GRDBSQLite
 ///
 /// Only a connection that syncs the WAL at every commit may hold its writes (synchronous=FULL):
 /// SQLite publishes a commit's frames in the WAL index only after that sync, so no other
-/// connection can look for a frame still held here. So a WAL file opened through this VFS writes
-/// straight through, as SQLite's own does, until `holdWrites(of:)` is called on a connection
-/// that syncs at every commit: the router store's writer. GRDB's own set-up commits with
-/// synchronous=NORMAL before that, and the store's readers never write to the WAL.
+/// connection can look for a frame still held here. Nor may it write frames between commits: a
+/// transaction whose pages spilled out of the cache and which then rolled back would leave frames
+/// held with no sync to come, to be written later over another connection's. So a WAL file
+/// writes straight through, as SQLite's own does, until `holdWrites(of:)`, on the router store's
+/// writer, has checked that it syncs at every commit and turned its spilling off. GRDB's own
+/// set-up (which commits with synchronous=NORMAL), the migrations, the readers and every other
+/// connection write straight through.
+///
+/// Registered as the process's default VFS, so that GRDB opens the store by its plain path;
+/// every file is still SQLite's own, in SQLite's own format.
 enum WALWriteGathering {
     static let vfsName = "tsunagi-wal"
 
-    /// Registers the VFS (once, at first use); false when SQLite has no default VFS to wrap.
+    /// Registers the VFS as the default (once, at first use); false when SQLite has no VFS to wrap.
     static let isRegistered: Bool = register()
 
-    /// The URI that opens `path` through this VFS (SQLite's URI filenames, RFC 3986 escapes).
-    static func uri(path: String) -> String {
-        var escaped = ""
-        for character in path.unicodeScalars {
-            switch character {
-            case "%": escaped += "%25"
-            case "?": escaped += "%3f"
-            case "#": escaped += "%23"
-            default: escaped.unicodeScalars.append(character)
-            }
-        }
-        // "file://" would make what follows an authority: a path starting with "//" keeps one.
-        if escaped.hasPrefix("//") { escaped = "/" + escaped.drop { $0 == "/" } }
-        return "file:\(escaped)?vfs=\(vfsName)"
-    }
-
-    /// Lets the WAL file of `connection`, which must sync the WAL at every commit, hold each
-    /// commit's writes until the sync. False when the WAL is not open through this VFS.
-    static func holdWrites(of connection: OpaquePointer) -> Bool {
-        var file: UnsafeMutablePointer<sqlite3_file>?
-        guard sqlite3_file_control(connection, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
-              let file, file.pointee.pMethods == UnsafePointer(walMethods) else { return false }
+    /// Lets the WAL file of `db` hold each commit's writes until the sync, when the connection
+    /// syncs at every commit and the device needs no padding frames (SQLite then syncs in the
+    /// middle of a commit's last frame); turns the spilling of pages between commits off. False
+    /// when it cannot: the writes then go straight through.
+    static func holdWrites(of db: Database) throws -> Bool {
+        guard try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? 0 >= 2, let connection = db.sqliteConnection,
+              let file = walFile(of: connection) else { return false }
+        let (inner, methods) = inner(file)
+        guard methods.xDeviceCharacteristics!(inner) & SQLITE_IOCAP_POWERSAFE_OVERWRITE != 0 else { return false }
+        try db.execute(sql: "PRAGMA cache_spill = OFF")
         held(file).isHolding = true
         return true
     }
 
-    /// Whether the WAL file of `connection` holds its writes until the sync.
-    static func isHoldingWrites(_ connection: OpaquePointer) -> Bool {
+    /// The connection's WAL file, when it is open through this VFS.
+    private static func walFile(of connection: OpaquePointer) -> UnsafeMutablePointer<sqlite3_file>? {
         var file: UnsafeMutablePointer<sqlite3_file>?
         guard sqlite3_file_control(connection, "main", SQLITE_FCNTL_JOURNAL_POINTER, &file) == SQLITE_OK,
-              let file, file.pointee.pMethods == UnsafePointer(walMethods) else { return false }
-        return held(file).isHolding
+              let file, file.pointee.pMethods == UnsafePointer(walMethods) else { return nil }
+        return file
+    }
+
+    /// Whether the WAL file of `connection` holds its writes until the sync.
+    static func isHoldingWrites(_ connection: OpaquePointer) -> Bool {
+        walFile(of: connection).map { held($0).isHolding } ?? false
     }
 
     /// Held writes past this size go out before the sync: a batch of 64 referrals holds about
@@ -88,7 +88,7 @@ enum WALWriteGathering {
             file.pointee.pMethods = UnsafePointer(WALWriteGathering.walMethods)
             return SQLITE_OK
         }
-        return sqlite3_vfs_register(vfs, 0) == SQLITE_OK
+        return sqlite3_vfs_register(vfs, 1) == SQLITE_OK
     }
 
     private static func realFile(_ file: UnsafeMutablePointer<sqlite3_file>) -> UnsafeMutablePointer<sqlite3_file> {
@@ -131,6 +131,15 @@ enum WALWriteGathering {
         return code
     }
 
+    /// Writes out what is held, then calls SQLite's own method.
+    private static func afterFlush(_ file: UnsafeMutablePointer<sqlite3_file>?,
+                                   _ call: (UnsafeMutablePointer<sqlite3_file>, sqlite3_io_methods) -> Int32) -> Int32 {
+        let flushed = flush(file)
+        guard flushed == SQLITE_OK else { return flushed }
+        let (inner, methods) = inner(file)
+        return call(inner, methods)
+    }
+
     nonisolated(unsafe) private static let walMethods: UnsafeMutablePointer<sqlite3_io_methods> = {
         let methods = UnsafeMutablePointer<sqlite3_io_methods>.allocate(capacity: 1)
         methods.initialize(to: sqlite3_io_methods(
@@ -144,10 +153,7 @@ enum WALWriteGathering {
                 return flushed != SQLITE_OK ? flushed : closed
             },
             xRead: { file, buffer, amount, offset in
-                let flushed = WALWriteGathering.flush(file)
-                guard flushed == SQLITE_OK else { return flushed }
-                let (inner, methods) = WALWriteGathering.inner(file)
-                return methods.xRead!(inner, buffer, amount, offset)
+                WALWriteGathering.afterFlush(file) { $1.xRead!($0, buffer, amount, offset) }
             },
             xWrite: { file, buffer, amount, offset in
                 let writes = WALWriteGathering.held(file!)
@@ -173,22 +179,13 @@ enum WALWriteGathering {
                 return SQLITE_OK
             },
             xTruncate: { file, size in
-                let flushed = WALWriteGathering.flush(file)
-                guard flushed == SQLITE_OK else { return flushed }
-                let (inner, methods) = WALWriteGathering.inner(file)
-                return methods.xTruncate!(inner, size)
+                WALWriteGathering.afterFlush(file) { $1.xTruncate!($0, size) }
             },
             xSync: { file, flags in
-                let flushed = WALWriteGathering.flush(file)
-                guard flushed == SQLITE_OK else { return flushed }
-                let (inner, methods) = WALWriteGathering.inner(file)
-                return methods.xSync!(inner, flags)
+                WALWriteGathering.afterFlush(file) { $1.xSync!($0, flags) }
             },
             xFileSize: { file, size in
-                let flushed = WALWriteGathering.flush(file)
-                guard flushed == SQLITE_OK else { return flushed }
-                let (inner, methods) = WALWriteGathering.inner(file)
-                return methods.xFileSize!(inner, size)
+                WALWriteGathering.afterFlush(file) { $1.xFileSize!($0, size) }
             },
             xLock: { file, lock in
                 let (inner, methods) = WALWriteGathering.inner(file)
@@ -203,10 +200,7 @@ enum WALWriteGathering {
                 return methods.xCheckReservedLock!(inner, result)
             },
             xFileControl: { file, operation, argument in
-                let flushed = WALWriteGathering.flush(file)
-                guard flushed == SQLITE_OK else { return flushed }
-                let (inner, methods) = WALWriteGathering.inner(file)
-                return methods.xFileControl!(inner, operation, argument)
+                WALWriteGathering.afterFlush(file) { $1.xFileControl!($0, operation, argument) }
             },
             xSectorSize: { file in
                 let (inner, methods) = WALWriteGathering.inner(file)
