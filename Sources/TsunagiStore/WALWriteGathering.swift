@@ -57,8 +57,8 @@ enum WALWriteGathering {
         walFile(of: connection).map { held($0).isHolding } ?? false
     }
 
-    /// Held writes past this size go out before the sync: a batch of 64 referrals holds about
-    /// 200 KiB; a migration's transaction, many megabytes.
+    /// Held writes past this size go out before the sync (a batch of 64 referrals holds about
+    /// 200 KiB); they are past the last published frame until then, as SQLite's own would be.
     static let holdLimit = 1 << 20
 
     /// Our part of each open file, before SQLite's own file object: the io methods pointer that
@@ -242,5 +242,4 @@ private final class HeldWrites {
     var isHolding = false
     var start: Int64 = 0
     var bytes: [UInt8] = []
-
 }
