@@ -103,7 +103,7 @@ public final class RouterStore: Sendable {
             throw StoreError("cannot migrate the store at \(path): \(error)")
         }
         // Now that every commit syncs the WAL, and the migrations' large transactions are done,
-        // the writer writes each commit's frames in one call at the sync (WALWriteGathering).
+        // the writer writes each commit's frames together at the sync (WALWriteGathering).
         _ = try pool.writeWithoutTransaction { try WALWriteGathering.holdWrites(of: $0) }
         StoreFiles.restrictToOwner(path)
         checkpointer = try Checkpointer(path: path)

@@ -2,13 +2,14 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// Writes a commit's WAL frames with one system call instead of two per frame.
+/// Writes a commit's WAL frames in a few large system calls instead of two per frame.
 ///
 /// SQLite writes each WAL frame as two `pwrite`s, its 24-byte header and then its page, at offsets
 /// that straddle the file's 4 KiB pages: a commit of 64 referrals made 98 system calls, each
 /// taking the kernel's page-cache path for one or two pages (15 % of the router's CPU under
 /// `tsunagi bench`, by `perf`). This VFS is SQLite's own ("unix") except for WAL files, whose
-/// contiguous writes it holds in memory and writes out in one call when SQLite syncs the WAL.
+/// contiguous writes it holds in memory and writes out together (124 KiB per call at most) when
+/// SQLite syncs the WAL.
 /// Any other call on the WAL (read, size, truncate, file control, close) writes what is held
 /// first, so SQLite never finds the file different from what it wrote.
 ///
